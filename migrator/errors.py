@@ -1,0 +1,47 @@
+"""The one exception the library raises for input it cannot read."""
+
+from __future__ import annotations
+
+
+class InputError(Exception):
+    """The input cannot be read as a values file.
+
+    Carries where it went wrong (1-based line and column), the offending key
+    path when known, and the offending line of text, so that every face can
+    show one precise message without a traceback.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        line: int | None = None,
+        column: int | None = None,
+        key: str | None = None,
+        snippet: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.line = line
+        self.column = column
+        self.key = key
+        self.snippet = snippet
+
+    def __str__(self) -> str:
+        where = ""
+        if self.line is not None:
+            where = f"line {self.line}"
+            if self.column is not None:
+                where += f", column {self.column}"
+            where += ": "
+        key = f" (key `{self.key}`)" if self.key else ""
+        return f"{where}{self.message}{key}"
+
+    def to_dict(self) -> dict:
+        return {
+            "message": self.message,
+            "line": self.line,
+            "column": self.column,
+            "key": self.key,
+            "snippet": self.snippet,
+        }

@@ -1,0 +1,184 @@
+"""The report object: everything one analysis found, for every face.
+
+The CLI prints it, the web app renders it, support pastes its Markdown into a
+ticket. It is plain data (dataclasses) so that it serialises to JSON without
+surprises; secrets are masked on the way out unless the caller asks.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+Severity = Literal["critical", "warning", "info"]
+SEVERITY_ORDER: dict[str, int] = {"critical": 0, "warning": 1, "info": 2}
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One thing the user should know. `code` is stable; tests and scripts key on it."""
+
+    code: str
+    severity: Severity
+    path: str
+    message: str
+    line: int | None = None
+    change_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """A key that told us something about the chart version the file was written for."""
+
+    path: str
+    says: str  # e.g. "before 0.18.0" or "0.25.0 or later"
+    line: int | None = None
+
+
+@dataclass
+class Detection:
+    label: str  # e.g. "0.18.0 – 0.24.x"
+    pending: list[str]  # change ids still to apply, in version order
+    evidence: list[Evidence]
+    low: str | None = None  # earliest version the file can be for (inclusive)
+    high: str | None = None  # first version the file cannot be for (exclusive)
+    conflict: bool = False
+
+
+@dataclass
+class ChangeOutcome:
+    id: str
+    version: str
+    title: str
+    status: Literal["applied", "not-needed", "blocked"]
+    manual_steps: list[str] = field(default_factory=list)
+    explanation: str = ""
+    summary: str = ""  # what the assistant did, in one sentence
+    blocked_reason: str | None = None
+
+
+@dataclass(frozen=True)
+class Move:
+    source: str
+    target: str
+
+    def to_dict(self) -> dict[str, str]:
+        return {"from": self.source, "to": self.target}
+
+
+@dataclass(frozen=True)
+class Drop:
+    path: str
+    reason: str
+
+
+@dataclass
+class PoolPreview:
+    """One compute pool as the chart's templates will render it."""
+
+    name: str
+    pool_key: str
+    statefulset: str
+    headless_service: str
+    pods: list[str]
+    dns_names: list[str]
+    group: str
+    partition_key: str
+    capabilities: str
+    replicas: int
+    gpus_per_replica: int
+    gpus_total: int
+    master_addr: str
+    resources: Any
+    node_selector: Any
+    tolerations: Any
+    # field name -> "pool" (overridden), "harmony" (inherited from the file's
+    # harmony section) or "chart default" (inherited from the chart's defaults)
+    sources: dict[str, str] = field(default_factory=dict)
+    problems: list[str] = field(default_factory=list)  # finding codes about this pool
+
+
+@dataclass
+class Report:
+    source: str
+    detected: Detection
+    target: str
+    status: Literal["up-to-date", "migrated", "blocked"]
+    changes: list[ChangeOutcome] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    moved: list[Move] = field(default_factory=list)
+    dropped: list[Drop] = field(default_factory=list)
+    pools: list[PoolPreview] = field(default_factory=list)
+    migrated_yaml: str | None = None
+    notes: list[str] = field(default_factory=list)
+    release: str = "adaptive"
+    namespace: str = "default"
+    # Not serialised: the text as read (after decoding), for diffs in the faces.
+    original_yaml: str = field(default="", repr=False)
+
+    # -- summaries -------------------------------------------------------
+    def count(self, severity: Severity) -> int:
+        return sum(1 for f in self.findings if f.severity == severity)
+
+    @property
+    def changed(self) -> bool:
+        return self.migrated_yaml is not None and self.migrated_yaml != self.original_yaml
+
+    @property
+    def total_pods(self) -> int:
+        return sum(p.replicas for p in self.pools)
+
+    @property
+    def total_gpus(self) -> int:
+        return sum(p.gpus_total for p in self.pools)
+
+    # -- serialisation ---------------------------------------------------
+    def to_dict(self, *, reveal_secrets: bool = False) -> dict[str, Any]:
+        from migrator.secrets import mask_yaml_text
+
+        migrated = self.migrated_yaml
+        if migrated is not None and not reveal_secrets:
+            migrated = mask_yaml_text(migrated)
+        return {
+            "source": self.source,
+            "detected": {
+                "label": self.detected.label,
+                "pending": list(self.detected.pending),
+                "evidence": [asdict(e) for e in self.detected.evidence],
+                "low": self.detected.low,
+                "high": self.detected.high,
+                "conflict": self.detected.conflict,
+            },
+            "target": self.target,
+            "status": self.status,
+            "release": self.release,
+            "namespace": self.namespace,
+            "changes": [asdict(c) for c in self.changes],
+            "findings": [asdict(f) for f in self.findings],
+            "moved": [m.to_dict() for m in self.moved],
+            "dropped": [asdict(d) for d in self.dropped],
+            "pools": [_pool_dict(p, reveal_secrets) for p in self.pools],
+            "totals": {"pods": self.total_pods, "gpus": self.total_gpus},
+            "notes": list(self.notes),
+            "secrets_masked": not reveal_secrets,
+            "migrated_yaml": migrated,
+        }
+
+    def to_json(self, *, reveal_secrets: bool = False, indent: int = 2) -> str:
+        return json.dumps(self.to_dict(reveal_secrets=reveal_secrets), indent=indent, ensure_ascii=False)
+
+    def to_markdown(self, *, reveal_secrets: bool = False) -> str:
+        from migrator.markdown import report_markdown
+
+        return report_markdown(self, reveal_secrets=reveal_secrets)
+
+
+def _pool_dict(pool: PoolPreview, reveal_secrets: bool) -> dict[str, Any]:
+    from migrator.secrets import mask_data
+
+    data = asdict(pool)
+    if not reveal_secrets:
+        for key in ("resources", "node_selector", "tolerations"):
+            data[key] = mask_data(data[key])
+    return data
