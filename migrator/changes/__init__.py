@@ -1,0 +1,1 @@
+"""One module per breaking change of the chart; each defines `CHANGE` (see migrator.registry)."""

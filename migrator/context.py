@@ -1,0 +1,85 @@
+"""What a change module works with: the document, an editor, and the report's ledgers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from migrator.editor import Document, Editor
+from migrator.report import Detection, Drop, Finding, Move, Severity
+from migrator.versions import Version
+from migrator.yamldoc import Path, format_path
+
+
+@dataclass
+class ChangeContext:
+    """One change applied to one document.
+
+    A change reads `doc` (data and positions), edits through `editor`, and
+    records what it found and did. It never raises for a user's mistake: it
+    calls `block()` with the reason, and the engine refuses to write a file.
+    """
+
+    doc: Document
+    change_id: str
+    target: Version
+    detection: Detection
+    release: str = "adaptive"
+    namespace: str = "default"
+    editor: Editor = field(init=False)
+    findings: list[Finding] = field(default_factory=list)
+    moved: list[Move] = field(default_factory=list)
+    dropped: list[Drop] = field(default_factory=list)
+    manual_steps: list[str] = field(default_factory=list)
+    summary: str = ""
+    blocked_reason: str | None = None
+    applied: bool = False  # set when the change applies even without a text edit
+
+    def __post_init__(self) -> None:
+        self.editor = Editor(self.doc)
+
+    @property
+    def data(self) -> Any:
+        return self.doc.data
+
+    def get(self, path: Path, default: Any = None) -> Any:
+        return self.doc.get(path, default)
+
+    def has(self, path: Path) -> bool:
+        return self.doc.has(path)
+
+    def finding(self, code: str, severity: Severity, path: Path | str, message: str) -> None:
+        tuple_path = path if isinstance(path, tuple) else ()
+        shown = format_path(path) if isinstance(path, tuple) else path
+        line = self.doc.line_of(tuple_path) if tuple_path else None
+        self.findings.append(Finding(code, severity, shown, message, line, self.change_id))
+
+    def block(self, reason: str, path: Path | str = (), code: str = "conflict") -> None:
+        """Stop this change: a human must decide. Recorded as a critical finding too."""
+        self.blocked_reason = reason
+        self.finding(code, "critical", path, reason)
+
+    def move(self, source: Path, target: Path) -> None:
+        self.moved.append(Move(format_path(source), format_path(target)))
+
+    def drop(self, path: Path | str, reason: str) -> None:
+        shown = format_path(path) if isinstance(path, tuple) else path
+        self.dropped.append(Drop(shown, reason))
+
+    def manual(self, step: str) -> None:
+        if step not in self.manual_steps:
+            self.manual_steps.append(step)
+
+    def line(self, path: Path) -> int | None:
+        return self.doc.line_of(path)
+
+    def type_error(self, path: Path, expected: str) -> None:
+        """Block on a value of the wrong type, naming the line, the key and the type found."""
+        found = type(self.get(path)).__name__
+        found = {"NoneType": "null", "dict": "mapping", "list": "list", "str": "string"}.get(found, found)
+        where = self.line(path)
+        self.block(
+            f"`{format_path(path)}`{f' (line {where})' if where else ''} is a {found}; expected {expected}",
+            path,
+            code="invalid-value",
+        )

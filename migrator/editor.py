@@ -1,0 +1,527 @@
+"""Surgical edits of a values file's text.
+
+A change never re-serialises the file. It asks for a few key-level edits
+(replace this key by that one, remove this key, add a key to that mapping);
+the editor rewrites only the lines those keys occupy, in the file's own
+indentation and sequence style, and keeps everything else byte for byte.
+Each edit also updates the data we *expect* the result to hold; `finish()`
+re-parses the new text and refuses to hand it back unless it holds exactly
+that data. A wrong edit therefore becomes a clear refusal, never a wrong file.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import math
+import re
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any
+
+from migrator.yamldoc import LINE_BREAK, Node, ParsedYaml, Path, format_path, parse, resolve_plain
+
+
+class EditError(Exception):
+    """The file's layout at this place is one we do not edit automatically."""
+
+
+@dataclass(frozen=True)
+class Keep:
+    """A value to carry over from `path` of the document, keeping its original text."""
+
+    path: Path
+
+
+@dataclass
+class Style:
+    indent: int  # columns a nested mapping is indented by
+    seq_offset: int  # columns from a key to the `-` of its block sequence (0: indentless)
+    newline: str
+
+
+class Document:
+    """A parsed values file: its lines, its node tree and its data."""
+
+    def __init__(self, text: str, parsed: ParsedYaml | None = None) -> None:
+        self.text = text
+        self.parsed = parsed if parsed is not None else parse(text)
+        self.lines = self.parsed.lines
+        self.root = self.parsed.root
+        self.data = self.parsed.data
+        self._style: Style | None = None
+
+    # -- lookup ------------------------------------------------------------
+    def entry(self, path: Path) -> tuple[Node | None, Node] | None:
+        """(key node, value node) at `path`; key node is None for a list item."""
+        node = self.root
+        key_node: Node | None = None
+        for part in path:
+            if node is None:
+                return None
+            if node.kind == "alias":
+                node = node.target
+            if node.kind == "map" and not isinstance(part, int):
+                for k, v in node.items:
+                    if k.kind == "scalar" and _key_text(k) == part:
+                        key_node, node = k, v
+                        break
+                else:
+                    return None
+            elif node.kind == "seq" and isinstance(part, int) and 0 <= part < len(node.items):
+                key_node, node = None, node.items[part]
+            else:
+                return None
+        if node is None:
+            return None
+        return key_node, node
+
+    def line_of(self, path: Path) -> int | None:
+        """1-based line of the key (or value) at `path`, or of its nearest existing parent."""
+        for cut in range(len(path), 0, -1):
+            found = self.entry(path[:cut])
+            if found:
+                key_node, value_node = found
+                return (key_node or value_node).start[0] + 1
+        return None
+
+    def get(self, path: Path, default: Any = None) -> Any:
+        value = self.data
+        for part in path:
+            if (isinstance(value, dict) and part in value) or (
+                isinstance(value, list) and isinstance(part, int) and 0 <= part < len(value)
+            ):
+                value = value[part]
+            else:
+                return default
+        return value
+
+    def has(self, path: Path) -> bool:
+        sentinel = object()
+        return self.get(path, sentinel) is not sentinel
+
+    def source_text(self, node: Node) -> str | None:
+        """The node's own text when it is a one-line scalar (quotes included), else None."""
+        if node.kind != "scalar" or node.start[0] != node.end[0] or node.style in ("|", ">"):
+            return None
+        line = LINE_BREAK.sub("", self.lines[node.start[0]])
+        return line[node.start[1] : node.end[1]]
+
+    def inline_comment(self, path: Path) -> str:
+        """The comment at the end of the entry's first line, with its leading spaces."""
+        found = self.entry(path)
+        if not found:
+            return ""
+        key_node, value_node = found
+        if value_node.kind in ("map", "seq") and not value_node.flow and key_node is not None:
+            after = key_node.end
+        else:
+            if value_node.start[0] != value_node.end[0]:
+                return ""
+            after = value_node.end
+        line = LINE_BREAK.sub("", self.lines[after[0]])
+        rest = line[after[1] :]
+        if not (key_node is not None and after == key_node.end):
+            return rest if rest.lstrip().startswith("#") and rest[:1] in (" ", "\t") else ""
+        # after a key: skip the colon
+        match = re.match(r"\s*:(\s+#.*)$", rest)
+        return match.group(1) if match else ""
+
+    @property
+    def style(self) -> Style:
+        if self._style is None:
+            self._style = _detect_style(self)
+        return self._style
+
+
+def _key_text(node: Node) -> Any:
+    if node.style in (None, "") and node.tag is None:
+        return resolve_plain(node.value)
+    return node.value
+
+
+def _detect_style(doc: Document) -> Style:
+    indents: Counter[int] = Counter()
+    offsets: Counter[int] = Counter()
+    stack = [doc.root] if doc.root is not None else []
+    seen = 0
+    while stack and seen < 2000:
+        node = stack.pop()
+        seen += 1
+        if node.kind != "map" or node.flow:
+            continue
+        for key, value in node.items:
+            if value.kind == "map" and not value.flow and value.items and value.start[0] > key.start[0]:
+                indents[value.start[1] - key.start[1]] += 1
+                stack.append(value)
+            elif value.kind == "seq" and not value.flow and value.items and value.start[0] > key.start[0]:
+                offsets[value.start[1] - key.start[1]] += 1
+                stack.extend(i for i in value.items if i.kind == "map")
+    indent = indents.most_common(1)[0][0] if indents else 2
+    indent = indent if indent > 0 else 2
+    seq_offset = offsets.most_common(1)[0][0] if offsets else indent
+    newline = "\n"
+    for line in doc.lines:
+        match = LINE_BREAK.search(line)
+        if match:
+            newline = match.group(0)
+            break
+    return Style(indent, seq_offset, newline)
+
+
+# ---------------------------------------------------------------------------
+# rendering new text
+
+_PLAIN_SAFE = re.compile(r"^[A-Za-z0-9_/.][A-Za-z0-9_./@:%+=~$-]*$")
+
+
+def render_scalar(value: Any, quote: str = '"') -> str:
+    """YAML text for a scalar that reads back as exactly `value`."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if math.isnan(value):
+            return ".nan"
+        if math.isinf(value):
+            return ".inf" if value > 0 else "-.inf"
+        return repr(value)
+    text = str(value)
+    if (
+        quote == ""
+        and _PLAIN_SAFE.match(text)
+        and not text.endswith(":")
+        and resolve_plain(text) == text
+        and isinstance(resolve_plain(text), str)
+    ):
+        return text
+    if quote == "'" and text.isprintable():
+        return "'" + text.replace("'", "''") + "'"
+    return _double_quoted(text)
+
+
+def _double_quoted(text: str) -> str:
+    out = []
+    for ch in json.dumps(text, ensure_ascii=False)[1:-1]:
+        if not ch.isprintable() and ch not in "\t":
+            out.append(f"\\u{ord(ch):04x}" if ord(ch) <= 0xFFFF else f"\\U{ord(ch):08x}")
+        else:
+            out.append(ch)
+    return '"' + "".join(out) + '"'
+
+
+class _Renderer:
+    def __init__(self, doc: Document, quote: str, comments: dict[Path, str]) -> None:
+        self.doc = doc
+        self.style = doc.style
+        self.quote = quote
+        self.comments = comments
+
+    def value_text(self, value: Any) -> str | None:
+        """One-line text for a scalar, empty collection, or kept one-line source; else None."""
+        if isinstance(value, Keep):
+            found = self.doc.entry(value.path)
+            if found:
+                text = self.doc.source_text(found[1])
+                if text is not None:
+                    return text
+            return self.value_text(self.doc.get(value.path))
+        if isinstance(value, dict):
+            return "{}" if not value else None
+        if isinstance(value, list):
+            return "[]" if not value else None
+        return render_scalar(value, self.quote)
+
+    def entry(self, key: Any, value: Any, col: int, path: Path, prefix: str | None = None) -> list[str]:
+        """Lines for `key: value` at column `col` (`prefix` replaces the indentation, e.g. '- ')."""
+        lead = prefix if prefix is not None else " " * col
+        head = f"{lead}{render_scalar(key, '')}:"
+        comment = self.comments.get(path, "")
+        text = self.value_text(value)
+        if text is not None:
+            return [f"{head} {text}{comment}"]
+        resolved = self.resolve(value)
+        lines = [f"{head}{comment}"]
+        if isinstance(resolved, dict):
+            lines += self.mapping(resolved, col + self.style.indent, path)
+        else:
+            lines += self.sequence(resolved, col + self.style.seq_offset, path)
+        return lines
+
+    def mapping(self, value: dict, col: int, path: Path) -> list[str]:
+        lines: list[str] = []
+        for k, v in value.items():
+            lines += self.entry(k, v, col, (*path, k))
+        return lines
+
+    def sequence(self, value: list, col: int, path: Path) -> list[str]:
+        lines: list[str] = []
+        for i, item in enumerate(value):
+            item_path = (*path, i)
+            item = self.resolve(item) if isinstance(item, Keep) else item
+            text = self.value_text(item)
+            if text is not None:
+                lines.append(f"{' ' * col}- {text}{self.comments.get(item_path, '')}")
+                continue
+            if isinstance(item, dict):
+                first = True
+                for k, v in item.items():
+                    prefix = " " * col + "- " if first else None
+                    lines += self.entry(k, v, col + 2, (*item_path, k), prefix=prefix)
+                    first = False
+            else:
+                lines.append(f"{' ' * col}-")
+                lines += self.sequence(item, col + 2, item_path)
+        return lines
+
+    def resolve(self, value: Any) -> Any:
+        if isinstance(value, Keep):
+            return copy.deepcopy(self.doc.get(value.path))
+        return value
+
+
+def materialise(doc: Document, value: Any) -> Any:
+    """The plain data a value to render stands for (Keep markers resolved)."""
+    if isinstance(value, Keep):
+        return copy.deepcopy(doc.get(value.path))
+    if isinstance(value, dict):
+        return {k: materialise(doc, v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [materialise(doc, v) for v in value]
+    return value
+
+
+# ---------------------------------------------------------------------------
+# the editor
+
+
+@dataclass
+class _Edit:
+    start: int  # first line replaced (0-based)
+    stop: int  # one past the last line replaced
+    new: list[str]  # new lines, without endings
+    kept: list[int]  # original comment lines inside the span, kept after the new lines
+
+
+class Editor:
+    """Collects key-level edits on one Document and produces the new text."""
+
+    def __init__(self, doc: Document) -> None:
+        self.doc = doc
+        self.expected = copy.deepcopy(doc.data)
+        self._edits: list[_Edit] = []
+
+    # -- operations ----------------------------------------------------------
+    def replace_key(
+        self,
+        path: Path,
+        new_key: Any,
+        new_value: Any,
+        *,
+        comments: dict[Path, str] | None = None,
+        quote: str = "",
+    ) -> None:
+        """Put `new_key: new_value` where the key at `path` stands, in its place.
+
+        `comments` maps paths relative to the new key (() is the key itself) to
+        inline comments; by default the old key's inline comment moves to the new key.
+        """
+        key_node, value_node = self._block_entry(path)
+        comments = dict(comments or {})
+        comments.setdefault((), self.doc.inline_comment(path))
+        rel = {(new_key, *k): v for k, v in comments.items()}
+        lines = _Renderer(self.doc, quote, rel).entry(new_key, new_value, key_node.start[1], (new_key,))
+        start, stop, kept = self._span(key_node, value_node)
+        self._add(_Edit(start, stop, lines, kept))
+        parent = self._expected_parent(path)
+        value = materialise(self.doc, new_value)
+        _replace_in_order(parent, path[-1], new_key, value)
+
+    def remove_key(self, path: Path) -> None:
+        """Remove the key at `path` and its value; full-line comments inside stay."""
+        key_node, value_node = self._block_entry(path)
+        start, stop, kept = self._span(key_node, value_node)
+        self._add(_Edit(start, stop, [], kept))
+        parent = self._expected_parent(path)
+        parent.pop(path[-1], None)
+
+    def add_key(
+        self,
+        parent_path: Path,
+        key: Any,
+        value: Any,
+        *,
+        comments: dict[Path, str] | None = None,
+        quote: str = "",
+    ) -> None:
+        """Add `key: value` at the end of the block mapping at `parent_path` (created if missing)."""
+        rel = {(key, *k): v for k, v in (comments or {}).items()}
+        found = self.doc.entry(parent_path) if parent_path else (None, self.doc.root)
+        if found is None or found[1] is None:
+            if not parent_path:
+                raise EditError("the file is empty; there is no mapping to add keys to")
+            # The parent does not exist: add it, with this key inside, to its own parent.
+            self.add_key(parent_path[:-1], parent_path[-1], {key: value}, comments=rel, quote=quote)
+            return
+        key_node, node = found
+        renderer = _Renderer(self.doc, quote, rel)
+        if node.kind == "map" and not node.flow and node.items:
+            col = node.items[0][0].start[1]
+            line = node.content_end_line()
+            # Comment lines right after the last key, indented at least like the keys,
+            # belong to that last key (e.g. commented-out examples): insert after them.
+            while line + 1 < len(self.doc.lines):
+                text = self.doc.lines[line + 1]
+                stripped = text.lstrip(" ")
+                if not stripped.startswith("#") or len(text) - len(stripped) < col:
+                    break
+                line += 1
+            self._add(_Edit(line + 1, line + 1, renderer.entry(key, value, col, (key,)), []))
+        elif key_node is not None and (
+            (node.kind == "map" and node.flow and not node.items)
+            or (node.kind == "scalar" and node.value == "" and node.style in (None, ""))
+        ):
+            # `parent: {}` or `parent:` (null): rewrite the parent's line as a block mapping.
+            parent_key_path = parent_path
+            head = self.doc.source_text(key_node) or render_scalar(key_node.value, "")
+            col = key_node.start[1]
+            comment = self.doc.inline_comment(parent_key_path)
+            inner = renderer.entry(key, value, col + self.doc.style.indent, (key,))
+            start, stop, kept = self._span(key_node, node)
+            self._add(_Edit(start, stop, [f"{' ' * col}{head}:{comment}", *inner], kept))
+        else:
+            raise EditError(
+                f"`{format_path(parent_path)}` (line {(key_node or node).start[0] + 1}) is written in "
+                "flow style or is not a mapping; it cannot be extended automatically"
+            )
+        parent = self._expected_container(parent_path)
+        parent[key] = materialise(self.doc, value)
+
+    # -- result ----------------------------------------------------------------
+    def has_edits(self) -> bool:
+        return bool(self._edits)
+
+    def text(self) -> str:
+        """The new text: untouched lines exactly as they were."""
+        lines = list(self.doc.lines)
+        newline = self.doc.style.newline
+        for edit in sorted(self._edits, key=lambda e: e.start, reverse=True):
+            new = [line + newline for line in edit.new] + [lines[i] for i in edit.kept]
+            stop = edit.stop
+            if (
+                not edit.new
+                and stop < len(lines)
+                and _blank(lines[stop])
+                and (edit.start == 0 or _blank(lines[edit.start - 1]))
+            ):
+                stop += 1  # removing a key must not leave two blank lines where there was one
+            if edit.start > 0 and new and not LINE_BREAK.search(lines[edit.start - 1]):
+                lines[edit.start - 1] += newline  # inserting after a last line with no newline
+            if not new and 0 < edit.start < stop >= len(lines) and not LINE_BREAK.search(lines[stop - 1]):
+                # Removing the last lines: keep the file's missing final newline missing.
+                lines[edit.start - 1] = LINE_BREAK.sub("", lines[edit.start - 1])
+            lines[edit.start : stop] = new
+        return "".join(lines)
+
+    def finish(self) -> Document:
+        """Re-parse the new text and check it holds exactly the intended data."""
+        text = self.text()
+        try:
+            result = Document(text)
+        except Exception as exc:  # the edit produced text that does not parse
+            raise EditError(f"the edited file would not be valid YAML ({exc})") from None
+        if not _same(result.data, self.expected):
+            raise EditError("the edited file would not hold the intended values; nothing was changed")
+        return result
+
+    # -- helpers ---------------------------------------------------------------
+    def _add(self, edit: _Edit) -> None:
+        for other in self._edits:
+            if (edit.start < other.stop and other.start < edit.stop) or (
+                edit.start == edit.stop == other.start == other.stop
+            ):
+                raise EditError("two edits touch the same lines")
+        self._edits.append(edit)
+
+    def _block_entry(self, path: Path) -> tuple[Node, Node]:
+        found = self.doc.entry(path)
+        if not found or found[0] is None:
+            raise EditError(f"`{format_path(path)}` is not a key of the file")
+        key_node, value_node = found
+        parent = self.doc.entry(path[:-1]) if path[:-1] else (None, self.doc.root)
+        parent_node = parent[1] if parent else None
+        line = LINE_BREAK.sub("", self.doc.lines[key_node.start[0]])
+        if (parent_node is not None and parent_node.flow) or line[: key_node.start[1]].strip():
+            raise EditError(
+                f"`{format_path(path)}` (line {key_node.start[0] + 1}) shares its line with other "
+                "YAML (flow style or a list dash); it cannot be edited in place automatically"
+            )
+        if key_node.anchor or value_node.anchor:
+            raise EditError(
+                f"`{format_path(path)}` (line {key_node.start[0] + 1}) carries an anchor that other keys "
+                "may refer to; edit it by hand"
+            )
+        return key_node, value_node
+
+    def _span(self, key_node: Node, value_node: Node) -> tuple[int, int, list[int]]:
+        start = key_node.start[0]
+        end = value_node.content_end_line() if value_node.kind != "alias" else value_node.end[0]
+        covered = _content_lines(key_node) | _content_lines(value_node)
+        kept = [i for i in range(start + 1, end + 1) if i not in covered and not _blank(self.doc.lines[i])]
+        return start, end + 1, kept
+
+    def _expected_parent(self, path: Path) -> Any:
+        return self._expected_container(path[:-1])
+
+    def _expected_container(self, path: Path) -> Any:
+        value = self.expected
+        for part in path:
+            if isinstance(value, dict):
+                if value.get(part) is None:
+                    value[part] = {}  # a missing or null parent becomes a mapping
+                value = value[part]
+            else:
+                value = value[part]
+        return value
+
+
+def _replace_in_order(mapping: dict, old_key: Any, new_key: Any, value: Any) -> None:
+    items = list(mapping.items())
+    mapping.clear()
+    for k, v in items:
+        if k == old_key:
+            mapping[new_key] = value
+        elif k != new_key:
+            mapping[k] = v
+
+
+def _content_lines(node: Node) -> set[int]:
+    """Lines holding YAML text of `node` (not comment-only lines between its children)."""
+    lines: set[int] = set()
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if current.kind in ("map", "seq") and not current.flow:
+            lines.add(current.start[0])
+            for item in current.items:
+                stack.extend(item if current.kind == "map" else (item,))
+        else:
+            lines.update(range(current.start[0], current.content_end_line() + 1))
+    return lines
+
+
+def _blank(line: str) -> bool:
+    return not line.strip()
+
+
+def _same(a: Any, b: Any) -> bool:
+    if isinstance(a, float) and isinstance(b, float) and math.isnan(a) and math.isnan(b):
+        return True
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
+    return type(a) is type(b) and a == b

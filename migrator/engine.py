@@ -1,0 +1,173 @@
+"""The one pipeline every face calls: read, detect, migrate, verify, preview, report."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from migrator.context import ChangeContext
+from migrator.detect import detect
+from migrator.editor import Document, EditError
+from migrator.errors import InputError
+from migrator.reader import read_source
+from migrator.registry import all_changes
+from migrator.report import SEVERITY_ORDER, ChangeOutcome, Finding, Report
+from migrator.versions import Version, latest
+from migrator.yamldoc import LINE_BREAK, format_path
+
+POOLS_VERSION = Version("0.25.0")
+
+
+def load_document(data: bytes | str) -> tuple[Document, list[str], object]:
+    """Read and parse; raise InputError naming the line, column, key and snippet."""
+    source = read_source(data)
+    try:
+        doc = Document(source.text)
+    except InputError as exc:
+        if exc.snippet is None and exc.line is not None:
+            lines = source.text.splitlines()
+            if 0 < exc.line <= len(lines):
+                exc.snippet = lines[exc.line - 1]
+        if exc.snippet is not None and len(exc.snippet) > 160:
+            start = max(0, (exc.column or 1) - 80)
+            exc.snippet = ("…" if start else "") + exc.snippet[start : start + 160] + "…"
+        raise
+    if doc.data is None:  # comments only: a values file that sets nothing
+        doc.data = {}
+    if not isinstance(doc.data, dict):
+        kind = {list: "a list", str: "a single string"}.get(type(doc.data), f"a {type(doc.data).__name__}")
+        first = doc.root.start[0] if doc.root is not None else 0
+        raise InputError(
+            f"the top level is {kind}; a values file is a mapping of keys (`key: value`)",
+            line=first + 1,
+            column=1,
+            snippet=LINE_BREAK.sub("", doc.lines[first]) if doc.lines else None,
+        )
+    return doc, source.notes, source
+
+
+def resolve_target(target: str | None) -> Version:
+    if target in (None, "", "latest"):
+        return Version(latest())
+    return Version(target)
+
+
+def analyze(
+    data: bytes | str,
+    *,
+    name: str = "<input>",
+    target: str | None = None,
+    release: str = "adaptive",
+    namespace: str = "default",
+) -> Report:
+    """Analyse and migrate one values file. Raises InputError when it cannot be read."""
+    try:
+        target_version = resolve_target(target)
+    except ValueError as exc:
+        raise InputError(str(exc)) from None
+    doc, notes, source = load_document(data)
+    detection = detect(doc.data, doc.line_of)
+    report = Report(
+        source=name,
+        detected=detection,
+        target=str(target_version),
+        status="up-to-date",
+        notes=list(notes),
+        release=release,
+        namespace=namespace,
+        original_yaml=source.wrap(doc.text),
+    )
+
+    current = doc
+    blocked = False
+    for change in all_changes():
+        if change.parsed_version > target_version:
+            break
+        ctx = ChangeContext(current, change.id, target_version, detection, release, namespace)
+        try:
+            change.apply(ctx)
+            if ctx.blocked_reason is None and ctx.editor.has_edits():
+                current = ctx.editor.finish()
+        except EditError as exc:
+            ctx.block(f"The file could not be edited safely here: {exc}.", code="edit-refused")
+        if ctx.blocked_reason is not None:
+            status = "blocked"
+            blocked = True
+        elif ctx.editor.has_edits() or ctx.applied:
+            status = "applied"
+        else:
+            status = "not-needed"
+        report.changes.append(
+            ChangeOutcome(
+                id=change.id,
+                version=change.version,
+                title=change.title,
+                status=status,
+                manual_steps=ctx.manual_steps,
+                explanation=change.explanation,
+                summary=ctx.summary,
+                blocked_reason=ctx.blocked_reason,
+            )
+        )
+        # Lines of a change's findings refer to the file as the user gave it.
+        report.findings += [_with_line(f, doc, force=True) for f in ctx.findings]
+        if status == "applied":
+            report.moved += ctx.moved
+            report.dropped += ctx.dropped
+
+    if blocked:
+        report.status = "blocked"
+        report.migrated_yaml = None
+    else:
+        report.migrated_yaml = source.wrap(current.text)
+        applied = any(c.status == "applied" for c in report.changes)
+        report.status = "migrated" if applied or current.text != doc.text else "up-to-date"
+
+    _preview_and_validate(report, current, target_version)
+    report.findings.sort(key=lambda f: SEVERITY_ORDER[f.severity])
+    return report
+
+
+def _preview_and_validate(report: Report, doc: Document, target: Version) -> None:
+    from migrator.models import validate_values
+    from migrator.preview import preview_pools
+
+    for finding in validate_values(doc.data):
+        report.findings.append(_with_line(finding, doc))
+    if report.status == "blocked" or target < POOLS_VERSION:
+        return
+    pools, findings = preview_pools(
+        doc.data, release=report.release, namespace=report.namespace, chart_version=str(target)
+    )
+    report.pools = pools
+    report.findings += [_with_line(f, doc) for f in findings]
+
+
+def _with_line(finding: Finding, doc: Document, *, force: bool = False) -> Finding:
+    """Give a finding the line of its path in `doc` (the input, or the migrated file)."""
+    if (finding.line is not None and not force) or not finding.path or finding.path == "release":
+        return finding
+    path = _parse_path(finding.path)
+    if not doc.has(path) and finding.line is not None:
+        return finding
+    return replace(finding, line=doc.line_of(path))
+
+
+def _parse_path(text: str) -> tuple:
+    parts: list = []
+    for chunk in text.split("."):
+        name, _, rest = chunk.partition("[")
+        if name:
+            parts.append(name)
+        while rest:
+            index, _, rest = rest.partition("]")
+            parts.append(int(index))
+            rest = rest.lstrip("[")
+    return tuple(parts)
+
+
+def migrate_text(data: bytes | str, *, target: str | None = None) -> str | None:
+    """The migrated text, or None when a human must decide first."""
+    return analyze(data, target=target).migrated_yaml
+
+
+__all__ = ["analyze", "format_path", "load_document", "migrate_text", "resolve_target"]

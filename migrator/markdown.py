@@ -1,0 +1,97 @@
+"""The report as Markdown, for a support ticket. Secrets masked unless asked."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from migrator.secrets import mask_data, mask_yaml_text
+
+if TYPE_CHECKING:
+    from migrator.report import Report
+
+_STATUS = {
+    "up-to-date": "Up to date: nothing to migrate",
+    "migrated": "Migration ready",
+    "blocked": "Needs your decision: blocked",
+}
+
+
+def _cell(value: object) -> str:
+    return str(value).replace("|", "\\|").replace("\n", " ")
+
+
+def report_markdown(report: Report, *, reveal_secrets: bool = False) -> str:
+    out: list[str] = []
+    out.append(f"# Values upgrade report: `{_cell(report.source)}`")
+    out.append("")
+    out.append(f"- **Status:** {_STATUS[report.status]}")
+    out.append(f"- **Detected layout:** {report.detected.label}")
+    out.append(f"- **Target chart version:** {report.target}")
+    out.append(f"- **Release / namespace:** `{report.release}` / `{report.namespace}`")
+    out.append(
+        f"- **Findings:** {report.count('critical')} critical, {report.count('warning')} warning, "
+        f"{report.count('info')} info"
+    )
+    for note in report.notes:
+        out.append(f"- {note}")
+    if report.detected.evidence:
+        out += ["", "## Evidence", ""]
+        for ev in report.detected.evidence:
+            where = f" (line {ev.line})" if ev.line else ""
+            out.append(f"- `{ev.path}`{where}: {ev.says}")
+    if report.changes:
+        out += ["", "## Breaking changes", ""]
+        for change in report.changes:
+            out.append(f"### {change.version} `{change.id}`: {change.title} ({change.status})")
+            out.append("")
+            out.append(change.explanation)
+            if change.summary:
+                out += ["", f"**Done:** {change.summary}"]
+            if change.blocked_reason:
+                out += ["", f"**Blocked:** {change.blocked_reason}"]
+            if change.manual_steps:
+                out += ["", "**By hand:**"]
+                out += [f"- [ ] {step}" for step in change.manual_steps]
+            out.append("")
+    if report.findings:
+        out += ["## Findings", "", "| Severity | Code | Path | Line | Message |", "|---|---|---|---|---|"]
+        for f in report.findings:
+            out.append(
+                f"| {f.severity} | `{f.code}` | `{_cell(f.path)}` | {f.line or ''} | {_cell(f.message)} |"
+            )
+        out.append("")
+    if report.moved or report.dropped:
+        out += ["## Values moved and dropped", ""]
+        out += [f"- moved `{m.source}` → `{m.target}`" for m in report.moved]
+        out += [f"- dropped `{d.path}`: {d.reason}" for d in report.dropped]
+        out.append("")
+    if report.pools:
+        out += [
+            "## Compute pools",
+            "",
+            "| Pool | StatefulSet | Headless Service | Replicas | GPUs/replica | GPUs | Capabilities | Problems |",
+            "|---|---|---|---|---|---|---|---|",
+        ]
+        for p in report.pools:
+            out.append(
+                f"| `{_cell(p.name)}` | `{p.statefulset}` | `{p.headless_service}` | {p.replicas} | "
+                f"{p.gpus_per_replica} | {p.gpus_total} | {_cell(p.capabilities)} | "
+                f"{', '.join(p.problems) or '-'} |"
+            )
+        out += ["", f"Total: {report.total_pods} pods, {report.total_gpus} GPUs.", ""]
+        for p in report.pools:
+            resources = p.resources if reveal_secrets else mask_data(p.resources)
+            out.append(f"- `{_cell(p.name)}` resources ({p.sources.get('resources', '?')}): `{resources}`")
+        out.append("")
+    if report.migrated_yaml is not None:
+        text = report.migrated_yaml if reveal_secrets else mask_yaml_text(report.migrated_yaml)
+        fence = "~~~~" if "```" in text else "```"
+        out += [
+            "## Migrated values" + ("" if reveal_secrets else " (secrets masked)"),
+            "",
+            fence + "yaml",
+            text.rstrip("\n"),
+            fence,
+            "",
+        ]
+    return "\n".join(out).rstrip("\n") + "\n"
