@@ -69,7 +69,8 @@ def report_markdown(report: Report, *, reveal_secrets: bool = False) -> str:
         out += [
             "## Compute pools",
             "",
-            "| Pool | StatefulSet | Headless Service | Replicas | GPUs/replica | GPUs | Capabilities | Problems |",
+            "| Pool | StatefulSet | Headless Service | Replicas | GPUs/replica | GPUs | Capabilities "
+            "| Problems |",
             "|---|---|---|---|---|---|---|---|",
         ]
         for p in report.pools:

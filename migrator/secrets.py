@@ -112,7 +112,8 @@ def _mask_lines_fallback(text: str) -> str:
     for line in text.splitlines(keepends=True):
         match = re.match(r"^(\s*-?\s*)([^:#\s][^:#]*?)(\s*:\s+)(\S.*?)(\s+#.*)?(\r?\n)?$", line)
         if match and _SECRET_KEY.search(match.group(2)):
-            line = f"{match.group(1)}{match.group(2)}{match.group(3)}{MASK}{match.group(5) or ''}{match.group(6) or ''}"
+            lead, key, colon = match.group(1), match.group(2), match.group(3)
+            line = f"{lead}{key}{colon}{MASK}{match.group(5) or ''}{match.group(6) or ''}"
         out.append(mask_string(line))
     return "".join(out)
 

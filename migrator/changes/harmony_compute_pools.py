@@ -176,7 +176,9 @@ CHANGE = BreakingChange(
         "harmony:\n  group: my-gpu-pool\n  partitionKey: my-partition\n  replicaCount: 2\n"
         "  gpusPerReplica: 4\n"
     ),
-    example_after="harmony:\n  gpusPerReplica: 4\n  computePools:\n    - name: my-gpu-pool\n      replicas: 2\n",
+    example_after=(
+        "harmony:\n  gpusPerReplica: 4\n  computePools:\n    - name: my-gpu-pool\n      replicas: 2\n"
+    ),
     apply=apply,
     old_keys=("harmony.replicaCount", "harmony.group", "harmony.partitionKey"),
     new_keys=("harmony.computePools",),
