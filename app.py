@@ -1,0 +1,22 @@
+"""The values upgrade assistant for the `adaptive` Helm chart: the web app.
+
+Run with `make run` (or `streamlit run app.py`). Three pages, one task each:
+Upgrade (the default), Triage (many files, for the support team) and the
+Breaking changes reference, generated from the engine's registry. All the
+migration logic is in `migrator`; the pages only render what it reports.
+"""
+
+import streamlit as st
+
+st.set_page_config(
+    page_title="Adaptive chart upgrade assistant",
+    layout="wide",
+    menu_items={"About": "Values upgrade assistant for the `adaptive` Helm chart."},
+)
+
+pages = [
+    st.Page("pages/upgrade.py", title="Upgrade", icon=":material/upgrade:", default=True),
+    st.Page("pages/triage.py", title="Triage", icon=":material/fact_check:"),
+    st.Page("pages/changes.py", title="Breaking changes", icon=":material/menu_book:"),
+]
+st.navigation(pages).run()

@@ -1,0 +1,1 @@
+"""The web app's rendering helpers (Streamlit). No migration logic lives here."""
