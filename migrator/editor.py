@@ -313,6 +313,9 @@ class Editor:
         self.doc = doc
         self.expected = copy.deepcopy(doc.data)
         self._edits: list[_Edit] = []
+        # Flow-style collections (JSON files, `{a: 1}`) hold no lines of their own to edit:
+        # one edited inside is rendered anew as a whole, at these paths.
+        self._rerender: set[Path] = set()
 
     # -- operations ----------------------------------------------------------
     def replace_key(
@@ -329,6 +332,10 @@ class Editor:
         `comments` maps paths relative to the new key (() is the key itself) to
         inline comments; by default the old key's inline comment moves to the new key.
         """
+        if self._inside_flow(path[:-1]):
+            value = materialise(self.doc, new_value)
+            _replace_in_order(self._expected_parent(path), path[-1], new_key, value)
+            return
         key_node, value_node = self._block_entry(path)
         comments = dict(comments or {})
         comments.setdefault((), self.doc.inline_comment(path))
@@ -342,6 +349,9 @@ class Editor:
 
     def remove_key(self, path: Path) -> None:
         """Remove the key at `path` and its value; full-line comments inside stay."""
+        if self._inside_flow(path[:-1]):
+            self._expected_parent(path).pop(path[-1], None)
+            return
         key_node, value_node = self._block_entry(path)
         start, stop, kept = self._span(key_node, value_node)
         self._add(_Edit(start, stop, [], kept))
@@ -368,7 +378,9 @@ class Editor:
             return
         key_node, node = found
         renderer = _Renderer(self.doc, quote, rel)
-        if node.kind == "map" and not node.flow and node.items:
+        if node.kind == "map" and node.flow and node.items and self._inside_flow(parent_path):
+            pass  # the flow collection is rendered anew as a whole in text()
+        elif node.kind == "map" and not node.flow and node.items:
             col = node.items[0][0].start[1]
             line = node.content_end_line()
             # Comment lines right after the last key, indented at least like the keys,
@@ -400,15 +412,42 @@ class Editor:
         parent = self._expected_container(parent_path)
         parent[key] = materialise(self.doc, value)
 
+    def set_scalar(self, path: Path, value: Any, *, quote: str | None = None) -> None:
+        """Replace a one-line scalar's text in place (works inside list items and flow style too)."""
+        found = self.doc.entry(path)
+        if not found or found[1].kind != "scalar" or self.doc.source_text(found[1]) is None:
+            raise EditError(f"`{format_path(path)}` is not a one-line value")
+        node = found[1]
+        if node.anchor:
+            where = f"`{format_path(path)}` (line {node.start[0] + 1})"
+            raise EditError(f"{where} carries an anchor; edit it by hand")
+        style = quote if quote is not None else (node.style if node.style in ('"', "'") else "")
+        line_no = node.start[0]
+        if not self._inside_flow(path[:-1]):
+            line = self.doc.lines[line_no]
+            new_line = line[: node.start[1]] + render_scalar(value, style) + line[node.end[1] :]
+            self._add(_Edit(line_no, line_no + 1, [LINE_BREAK.sub("", new_line)], []))
+        parent = self._expected_parent(path)
+        parent[path[-1]] = value
+
     # -- result ----------------------------------------------------------------
     def has_edits(self) -> bool:
-        return bool(self._edits)
+        return bool(self._edits) or bool(self._rerender)
 
     def text(self) -> str:
         """The new text: untouched lines exactly as they were."""
+        if () in self._rerender:
+            return self._render_whole()
+        edits = list(self._edits)
+        for path in sorted(self._rerender, key=len):
+            if any(path[: len(other)] == other for other in self._rerender if other != path):
+                continue  # inside a collection rendered anew anyway
+            edit = self._rerender_edit(path)
+            _check_overlap(edits, edit)
+            edits.append(edit)
         lines = list(self.doc.lines)
         newline = self.doc.style.newline
-        for edit in sorted(self._edits, key=lambda e: e.start, reverse=True):
+        for edit in sorted(edits, key=lambda e: e.start, reverse=True):
             new = [line + newline for line in edit.new] + [lines[i] for i in edit.kept]
             stop = edit.stop
             if (
@@ -437,13 +476,45 @@ class Editor:
             raise EditError("the edited file would not hold the intended values; nothing was changed")
         return result
 
+    # -- flow style ---------------------------------------------------------------
+    def _inside_flow(self, path: Path) -> bool:
+        """Whether `path` is inside a flow collection; if so, remember to render it anew."""
+        if self.doc.root is not None and self.doc.root.flow:
+            self._rerender.add(())
+            return True
+        for cut in range(1, len(path) + 1):
+            found = self.doc.entry(path[:cut])
+            if not found:
+                return False
+            if found[1].kind in ("map", "seq") and found[1].flow and found[1].items:
+                self._rerender.add(path[:cut])
+                return True
+        return False
+
+    def _render_whole(self) -> str:
+        """A flow-style document (a JSON file) is written back as JSON in its own indentation."""
+        text = self.doc.text
+        second = self.doc.lines[1] if len(self.doc.lines) > 1 else ""
+        indent = len(second) - len(second.lstrip(" ")) or None
+        body = json.dumps(self.expected, indent=indent, ensure_ascii=False)
+        if not text.lstrip().startswith("{"):
+            raise EditError("the file is written in flow style but is not JSON; edit it by hand")
+        newline = self.doc.style.newline
+        ending = newline if LINE_BREAK.search(self.doc.lines[-1]) else ""
+        return body.replace("\n", newline) + ending
+
+    def _rerender_edit(self, path: Path) -> _Edit:
+        key_node, value_node = self._block_entry(path)
+        value = self._expected_container(path)
+        comment = self.doc.inline_comment(path)
+        renderer = _Renderer(self.doc, "", {(path[-1],): comment})
+        lines = renderer.entry(path[-1], value, key_node.start[1], (path[-1],))
+        start, stop, kept = self._span(key_node, value_node)
+        return _Edit(start, stop, lines, kept)
+
     # -- helpers ---------------------------------------------------------------
     def _add(self, edit: _Edit) -> None:
-        for other in self._edits:
-            if (edit.start < other.stop and other.start < edit.stop) or (
-                edit.start == edit.stop == other.start == other.stop
-            ):
-                raise EditError("two edits touch the same lines")
+        _check_overlap(self._edits, edit)
         self._edits.append(edit)
 
     def _block_entry(self, path: Path) -> tuple[Node, Node]:
@@ -486,6 +557,14 @@ class Editor:
             else:
                 value = value[part]
         return value
+
+
+def _check_overlap(edits: list[_Edit], edit: _Edit) -> None:
+    for other in edits:
+        if (edit.start < other.stop and other.start < edit.stop) or (
+            edit.start == edit.stop == other.start == other.stop
+        ):
+            raise EditError("two edits touch the same lines")
 
 
 def _replace_in_order(mapping: dict, old_key: Any, new_key: Any, value: Any) -> None:
