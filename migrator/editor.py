@@ -316,6 +316,7 @@ class Editor:
         # Flow-style collections (JSON files, `{a: 1}`) hold no lines of their own to edit:
         # one edited inside is rendered anew as a whole, at these paths.
         self._rerender: set[Path] = set()
+        self._emptied: set[Path] = set()  # block mappings whose every key was removed
 
     # -- operations ----------------------------------------------------------
     def replace_key(
@@ -357,6 +358,9 @@ class Editor:
         self._add(_Edit(start, stop, [], kept))
         parent = self._expected_parent(path)
         parent.pop(path[-1], None)
+        if not parent and path[:-1]:
+            # The mapping is now empty: without `{}` it would read back as null.
+            self._emptied.add(path[:-1])
 
     def add_key(
         self,
@@ -445,6 +449,11 @@ class Editor:
             edit = self._rerender_edit(path)
             _check_overlap(edits, edit)
             edits.append(edit)
+        for path in self._emptied:
+            if isinstance(self._expected_container(path), dict) and not self._expected_container(path):
+                edit = self._empty_mapping_edit(path)
+                _check_overlap(edits, edit)
+                edits.append(edit)
         lines = list(self.doc.lines)
         newline = self.doc.style.newline
         for edit in sorted(edits, key=lambda e: e.start, reverse=True):
@@ -463,7 +472,10 @@ class Editor:
                 # Removing the last lines: keep the file's missing final newline missing.
                 lines[edit.start - 1] = LINE_BREAK.sub("", lines[edit.start - 1])
             lines[edit.start : stop] = new
-        return "".join(lines)
+        text = "".join(lines)
+        if self.doc.lines and not LINE_BREAK.search(self.doc.lines[-1]) and text.endswith(newline):
+            text = text[: -len(newline)]  # the file had no final newline; it still has none
+        return text
 
     def finish(self) -> Document:
         """Re-parse the new text and check it holds exactly the intended data."""
@@ -502,6 +514,14 @@ class Editor:
         newline = self.doc.style.newline
         ending = newline if LINE_BREAK.search(self.doc.lines[-1]) else ""
         return body.replace("\n", newline) + ending
+
+    def _empty_mapping_edit(self, path: Path) -> _Edit:
+        key_node, _ = self._block_entry(path)
+        line_no = key_node.start[0]
+        line = LINE_BREAK.sub("", self.doc.lines[line_no])
+        comment = self.doc.inline_comment(path)
+        head = line[: len(line) - len(comment)] if comment else line.rstrip()
+        return _Edit(line_no, line_no + 1, [f"{head} {{}}{comment}"], [])
 
     def _rerender_edit(self, path: Path) -> _Edit:
         key_node, value_node = self._block_entry(path)
