@@ -43,7 +43,8 @@ def test_runs_as_a_non_root_user():
     # The user is created in the image, and the last USER comes after every RUN.
     assert re.search(rf"useradd\b.*\b{re.escape(user)}\b", DOCKERFILE)
     words = [w for w, _ in _instructions()]
-    assert max(i for i, w in enumerate(words) if w == "RUN") < max(i for i, w in enumerate(words) if w == "USER")
+    last_run = max(i for i, w in enumerate(words) if w == "RUN")
+    assert last_run < max(i for i, w in enumerate(words) if w == "USER")
 
 
 def test_installs_the_pinned_requirements():
