@@ -466,12 +466,21 @@ class Editor:
                 and (edit.start == 0 or _blank(lines[edit.start - 1]))
             ):
                 stop += 1  # removing a key must not leave two blank lines where there was one
-            if edit.start > 0 and new and not LINE_BREAK.search(lines[edit.start - 1]):
-                lines[edit.start - 1] += newline  # inserting after a last line with no newline
-            if not new and 0 < edit.start < stop >= len(lines) and not LINE_BREAK.search(lines[stop - 1]):
+            start = edit.start
+            if (
+                not new
+                and stop >= len(lines)
+                and start > 0
+                and _blank(lines[start - 1])
+                and not _in_block_scalar(self.doc, start - 1)
+            ):
+                start -= 1  # removing the file's last key must not leave a blank line at its end
+            if start > 0 and new and not LINE_BREAK.search(lines[start - 1]):
+                lines[start - 1] += newline  # inserting after a last line with no newline
+            if not new and 0 < start < stop >= len(lines) and not LINE_BREAK.search(lines[stop - 1]):
                 # Removing the last lines: keep the file's missing final newline missing.
-                lines[edit.start - 1] = LINE_BREAK.sub("", lines[edit.start - 1])
-            lines[edit.start : stop] = new
+                lines[start - 1] = LINE_BREAK.sub("", lines[start - 1])
+            lines[start:stop] = new
         text = "".join(lines)
         if self.doc.lines and not LINE_BREAK.search(self.doc.lines[-1]) and text.endswith(newline):
             text = text[: -len(newline)]  # the file had no final newline; it still has none
@@ -610,6 +619,19 @@ def _content_lines(node: Node) -> set[int]:
         else:
             lines.update(range(current.start[0], current.content_end_line() + 1))
     return lines
+
+
+def _in_block_scalar(doc: Document, line: int) -> bool:
+    """Whether `line` lies within a literal or folded block scalar (its blank lines may be its value)."""
+    stack = [doc.root] if doc.root is not None else []
+    while stack:
+        node = stack.pop()
+        if node.kind == "scalar":
+            if node.style in ("|", ">") and node.start[0] <= line <= node.end[0]:
+                return True
+        elif node.kind in ("map", "seq") and node.start[0] <= line <= max(node.end[0], node.start[0]):
+            stack.extend(c for item in node.items for c in (item if node.kind == "map" else (item,)))
+    return False
 
 
 def _blank(line: str) -> bool:
