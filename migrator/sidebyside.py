@@ -261,6 +261,8 @@ CSS = """
 .sbs-diff del { background: rgba(248,81,73,0.42); text-decoration: none; border-radius: 2px; }
 .sbs-diff ins { background: rgba(46,160,67,0.45); text-decoration: none; border-radius: 2px; }
 .sbs-mark { display: inline-block; width: 1em; opacity: 0.7; user-select: none; }
+.sbs-block > .sbs-no, .sbs-block > .sbs-code { white-space: pre; }
+.sbs-block > .sbs-code { overflow-x: auto; overflow-wrap: normal; }
 .sbs-fold > summary { cursor: pointer; padding: 0.15rem 0.6rem; background: rgba(56,139,253,0.10);
   color: inherit; opacity: 0.85; font-style: italic; list-style-position: inside; }
 .sbs-fold[open] > summary { border-bottom: 1px dashed rgba(128,128,128,0.35); }
@@ -310,6 +312,24 @@ def _row_html(row: Row) -> str:
     )
 
 
+def _block_html(rows: tuple[Row, ...]) -> str:
+    """Unchanged rows as ONE grid row of four newline-joined cells.
+
+    A fold can hide hundreds of lines; one element per cell instead of five per
+    line keeps the page fast in the browser (the DOM is what costs). Lines do
+    not wrap here (they scroll sideways), so numbers and text stay aligned.
+    """
+    ln = "\n".join("" if r.left_no is None else str(r.left_no) for r in rows)
+    rn = "\n".join("" if r.right_no is None else str(r.right_no) for r in rows)
+    left = _esc("\n".join(r.left or "" for r in rows))
+    right = _esc("\n".join(r.right or "" for r in rows))
+    return (
+        '<div class="sbs-row sbs-equal sbs-block" data-kind="equal">'
+        f'<div class="sbs-no">{ln}</div><div class="sbs-code sbs-l">{left}</div>'
+        f'<div class="sbs-no">{rn}</div><div class="sbs-code sbs-r">{right}</div></div>'
+    )
+
+
 def render_html(
     rows: list[Row],
     *,
@@ -336,7 +356,7 @@ def render_html(
                 f"{first.right_no}–{last.right_no}); click to show"
             )
             parts.append(f'<details class="sbs-fold"><summary>{_esc(label)}</summary>')
-            parts.extend(_row_html(r) for r in item.rows)
+            parts.append(_block_html(item.rows))
             parts.append("</details>")
         else:
             parts.append(_row_html(item))

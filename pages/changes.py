@@ -15,7 +15,9 @@ st.markdown(
 for change in changes:
     sev = getattr(change, "severity", "info")
     with st.container(border=True):
-        st.markdown(f"### {ui.SEVERITY_ICON.get(sev, '')} {ui.md(change.version)} · {ui.md(change.title)}")
+        st.markdown(
+            f"### {ui.SEVERITY_ICON.get(sev, '')} {ui.md(change.version)} · {ui.md_rich(change.title)}"
+        )
         st.caption(f"Change `{ui.code_text(change.id)}` · severity {ui.md(sev)}")
         st.markdown(ui.md_rich(change.explanation))
         if change.example_before or change.example_after:

@@ -86,7 +86,8 @@ report_parts = ["# Triage report\n", f"{len(results)} file(s), target chart {opt
 for item, res in results:
     if isinstance(res, ui.Failure):
         report_parts.append(
-            f"\n---\n\n## {ui.md(item.name)}\n\nCannot read this file: {ui.md(res.one_line())}\n"
+            f"\n---\n\n# Values upgrade report: `{ui.code_text(item.name)}`\n\n"
+            f"Cannot read this file: {ui.md(res.one_line())}\n"
         )
         if res.snippet:
             report_parts.append(f"\n```\n{res.snippet.replace('```', '` ` `')}\n```\n")

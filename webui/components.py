@@ -106,6 +106,14 @@ def _plain(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, default=str)
 
 
+def table(rows: list[dict[str, Any]]) -> None:
+    """A static table. st.table renders cells as Markdown, so every cell is escaped with `md`."""
+    st.table(
+        [{k: "" if v is None else md(v) for k, v in row.items()} for row in rows],
+        hide_index=True,
+    )
+
+
 # ---------------------------------------------------------------------------
 # analysis, per session
 
@@ -293,7 +301,7 @@ def render_verdict(report: Report) -> None:
     )
     if report.detected.evidence:
         rows = [{"Key": e.path, "Says": e.says, "Line": e.line} for e in report.detected.evidence]
-        st.dataframe(rows, hide_index=True, width="stretch")
+        table(rows)
     else:
         st.caption("No key in the file tells the chart version apart (an empty or minimal file).")
     for note in report.notes:
@@ -328,7 +336,7 @@ def render_change_cards(report: Report) -> None:
         sev = _change_severity(change, catalogue, findings)
         with st.container(border=True):
             st.markdown(
-                f"#### {SEVERITY_ICON.get(sev, '')} {md(change.version)} · {md(change.title)}\n"
+                f"#### {SEVERITY_ICON.get(sev, '')} {md(change.version)} · {md_rich(change.title)}\n"
                 f"Severity: **{sev}** · Status: **{STATUS_TEXT.get(change.status, change.status)}** · "
                 f"Change `{change.id}`"
             )
@@ -352,7 +360,8 @@ def render_change_cards(report: Report) -> None:
     not_needed = [c for c in report.changes if c.status == "not-needed"]
     if not_needed:
         st.caption(
-            "Already in the new layout: " + ", ".join(f"{md(c.version)} {md(c.title)}" for c in not_needed)
+            "Already in the new layout: "
+            + ", ".join(f"{md(c.version)} {md_rich(c.title)}" for c in not_needed)
         )
     others = [f for f in report.findings if f.change_id not in {c.id for c in applying}]
     if others:
@@ -436,12 +445,12 @@ def render_structure(report: Report, reveal: bool) -> None:
             for e in entries
         ]
         st.caption("Compute pools are matched by name, not by position.")
-        st.dataframe(rows, hide_index=True, width="stretch")
+        table(rows)
     if report.moved or report.dropped:
         st.markdown("**What the assistant moved and dropped, and why**")
         rows = [{"What": "moved", "Path": m.source, "To / why": m.target} for m in report.moved]
         rows += [{"What": "dropped", "Path": d.path, "To / why": d.reason} for d in report.dropped]
-        st.dataframe(rows, hide_index=True, width="stretch")
+        table(rows)
 
 
 _POOL_FIELDS = [
@@ -497,7 +506,7 @@ def render_pools(report: Report, reveal: bool) -> None:
             problems = list(pool.problems)
             flag = " " + SEVERITY_ICON["critical"] if problems else ""
             st.markdown(f"##### Pool {md(pool.name)}{flag}")
-            st.dataframe(pool_rows(pool, reveal), hide_index=True, width="stretch")
+            table(pool_rows(pool, reveal))
             if problems:
                 related = [
                     f
@@ -510,11 +519,7 @@ def render_pools(report: Report, reveal: bool) -> None:
                 else:
                     st.markdown("Problems: " + ", ".join(f"`{p}`" for p in problems))
             with st.expander(f"{len(pool.pods)} pod(s) and their DNS names"):
-                st.dataframe(
-                    [{"Pod": p, "DNS name": d} for p, d in zip(pool.pods, pool.dns_names, strict=False)],
-                    hide_index=True,
-                    width="stretch",
-                )
+                table([{"Pod": p, "DNS name": d} for p, d in zip(pool.pods, pool.dns_names, strict=False)])
 
 
 def download_payloads(report: Report, name: str) -> list[tuple[str, str, bytes, str]]:

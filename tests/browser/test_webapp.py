@@ -1,0 +1,262 @@
+"""End to end: the web app in headless Chromium against a real `streamlit run app.py`."""
+
+from __future__ import annotations
+
+import io
+import subprocess
+import sys
+import time
+import zipfile
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLES = ROOT / "examples"
+LEGACY = EXAMPLES / "values-0.17-era.yaml"
+ERA24 = EXAMPLES / "values-0.24-era.yaml"
+CURRENT = EXAMPLES / "values-current.yaml"
+CORPUS_023 = ROOT.parent / "shared" / "corpus" / "adaptive--values-0.23.0.yaml"
+PAGE_LOAD_BOUND_S = 5.0  # generous; the target is 1 s, and the figure is printed
+
+pytestmark = pytest.mark.browser
+
+
+def cli_migrate(path: Path) -> bytes:
+    done = subprocess.run(
+        [sys.executable, "-m", "migrator", "migrate", str(path)], cwd=ROOT, capture_output=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr.decode()
+    return done.stdout
+
+
+def payload(path_or_name: Path | str, data: bytes | None = None) -> dict:
+    """A file for set_input_files (which cannot mix paths and in-memory files)."""
+    if data is None:
+        path = Path(path_or_name)
+        return {"name": path.name, "mimeType": "application/x-yaml", "buffer": path.read_bytes()}
+    return {"name": str(path_or_name), "mimeType": "application/x-yaml", "buffer": data}
+
+
+def wait_for_analysis(session, key: str = "up") -> None:
+    session.page.locator(f".st-key-{key}_done").wait_for()
+    session.idle()
+
+
+def test_upgrade_legacy_file_end_to_end(session):
+    session.open()
+    session.upload(str(LEGACY))
+    wait_for_analysis(session)
+    page = session.page
+    main = page.locator('[data-testid="stMain"]')
+    # Verdict first: banner, detected range, evidence.
+    assert main.get_by_text("Migration ready").is_visible()
+    assert main.get_by_text("Detected chart range").is_visible()
+    # Change cards.
+    for title in ("0.18.0 · Database settings split", "0.25.0 · Harmony compute pools"):
+        assert main.get_by_role("heading", name=title).count() == 1, title
+    import migrator
+
+    applying = [c for c in migrator.analyze(LEGACY.read_bytes()).changes if c.status != "not-needed"]
+    assert main.get_by_text("What the assistant did").count() == len(applying)
+    # The diff, with changed characters highlighted and folds that expand.
+    diff = main.locator(".sbs-diff")
+    assert diff.count() == 1
+    assert diff.locator('[data-kind="changed"]').count() >= 1
+    assert diff.locator("ins").count() >= 1 and diff.locator("del").count() >= 1
+    fold = diff.locator("details.sbs-fold").first
+    hidden_row = fold.locator(".sbs-row").first
+    assert not hidden_row.is_visible()
+    fold.locator("summary").click()
+    assert hidden_row.is_visible()
+    # Pool preview with totals.
+    assert main.get_by_role("heading", name="Pool preview").is_visible()
+    assert main.get_by_role("heading", name="Pool gpu-workers").is_visible()
+    metrics = main.locator('[data-testid="stMetric"]')
+    assert "GPUs" in metrics.all_inner_texts()[-1] and "8" in metrics.all_inner_texts()[-1]
+    # Secrets are masked on screen by default...
+    assert "not-a-real-password" not in diff.inner_text()
+    # ...and the migrated download is complete and byte for byte the CLI's output.
+    name, data = session.download("Migrated values")
+    assert name == "values-0.17-era.migrated.yaml"
+    assert data == cli_migrate(LEGACY)
+    assert b"not-a-real-password" in data
+    red_name, redacted = session.download("Redacted copy")
+    assert red_name == "values-0.17-era.migrated.redacted.yaml"
+    assert b"not-a-real-password" not in redacted
+    md_name, report = session.download("Report (Markdown)")
+    assert md_name == "values-0.17-era.report.md" and b"not-a-real-password" not in report
+    # The toggle reveals secrets for this session.
+    page.get_by_text("Show secrets").click()
+    session.idle()
+    assert "not-a-real-password" in main.locator(".sbs-diff").inner_text()
+    assert session.errors == [] and session.dialogs == []
+
+
+HOSTILE = '<img src=x onerror="window.__xss=1;alert(1)">'
+EVIL_VALUES = f"""\
+# {HOSTILE} in a comment
+harmony:
+  group: "{HOSTILE.replace('"', "'")}"
+  replicaCount: 2
+note: "<script>window.__xss=2</script>"
+link: "[click](javascript:window.__xss=3) :red[boom] $x^2$"
+{HOSTILE.replace('"', "'")}: key
+"""
+
+
+def assert_nothing_interpreted(session) -> None:
+    page = session.page
+    page.wait_for_timeout(500)  # time for any onerror to fire
+    assert session.dialogs == []
+    assert page.evaluate("() => window.__xss === undefined")
+    assert page.locator("img[src='x']").count() == 0
+    assert page.locator("main script").count() == 0
+    assert page.locator("a[href^='javascript']").count() == 0
+    # The payload is there, as text.
+    assert page.locator(".sbs-diff").get_by_text("<img src=x onerror=", exact=False).count() >= 1
+
+
+def test_html_in_pasted_values_is_shown_as_text(session):
+    session.open()
+    session.page.get_by_text("Paste text").click()
+    session.idle()
+    area = session.page.locator(".st-key-up_text textarea")
+    area.fill(EVIL_VALUES)
+    area.press("Control+Enter")
+    wait_for_analysis(session)
+    assert_nothing_interpreted(session)
+    # The pool's name appears literally in the preview heading, escaped.
+    assert session.page.get_by_role("heading", name="Pool <img src=x", exact=False).count() == 1
+
+
+def test_html_in_uploaded_file_name_is_shown_as_text(session):
+    session.open()
+    session.upload(payload(f"{HOSTILE}.yaml", EVIL_VALUES.encode()))
+    wait_for_analysis(session)
+    assert_nothing_interpreted(session)
+    head = session.page.locator(".sbs-head").inner_text()
+    assert "<img src=x onerror=" in head  # as text (the browser sends `"` as %22)
+    name, _ = session.download("Migrated values")
+    assert "<" not in name and ">" not in name and "/" not in name
+
+
+def test_two_sessions_at_once_each_download_their_own(new_session):
+    a, b = new_session(), new_session()
+    a.open()
+    b.open()
+    # Both uploads go in before either analysis is awaited, so the two server sessions run together.
+    a.upload(str(LEGACY))
+    b.upload(str(ERA24))
+    wait_for_analysis(a)
+    wait_for_analysis(b)
+    name_a, data_a = a.download("Migrated values")
+    name_b, data_b = b.download("Migrated values")
+    assert name_a == "values-0.17-era.migrated.yaml" and name_b == "values-0.24-era.migrated.yaml"
+    assert data_a == cli_migrate(LEGACY)
+    assert data_b == cli_migrate(ERA24)
+    assert data_a != data_b
+    # Neither page shows the other's file.
+    assert "values-0.24-era" not in a.page.locator('[data-testid="stMain"]').inner_text()
+    assert "values-0.17-era" not in b.page.locator('[data-testid="stMain"]').inner_text()
+
+
+def test_triage_three_files_one_invalid(session):
+    session.open("triage", ready_text="Triage customers' values files")
+    session.upload(
+        [payload(LEGACY), payload("broken.yaml", b"a: 1\na: 2\n"), payload(CURRENT)],
+        key="tri_files",
+    )
+    page = session.page
+    main = page.locator('[data-testid="stMain"]')
+    main.get_by_text("broken.yaml — cannot read").wait_for()
+    session.idle()
+    metrics = dict(
+        tuple([line for line in t.split("\n") if line.strip()][:2])
+        for t in main.locator('[data-testid="stMetric"]').all_inner_texts()
+    )
+    assert metrics == {"Files": "3", "Migration ready": "1", "Need a decision": "0", "Unreadable": "1"}
+    assert main.get_by_text("values-0.17-era.yaml — migrated").is_visible()
+    assert main.get_by_text("values-current.yaml — up-to-date").is_visible()
+    # The zip holds the two readable files' migrations; the combined report all three.
+    name, data = session.download("All migrated files")
+    assert name == "migrated-values.zip"
+    archive = zipfile.ZipFile(io.BytesIO(data))
+    assert sorted(archive.namelist()) == ["values-0.17-era.migrated.yaml", "values-current.migrated.yaml"]
+    assert archive.read("values-0.17-era.migrated.yaml") == cli_migrate(LEGACY)
+    _, report = session.download("Combined report")
+    text = report.decode()
+    assert "broken.yaml" in text and "duplicate key" in text and "values-0.17-era.yaml" in text
+    assert "not-a-real-password" not in text
+    # A row opens to that file's error, another to its full analysis.
+    main.get_by_text("broken.yaml — cannot read").click()
+    main.get_by_text("Cannot read this file").wait_for()
+    main.get_by_text("values-0.17-era.yaml — migrated").click()
+    main.locator(".st-key-tri_" + _digest("values-0.17-era.yaml") + "_done").wait_for()
+    session.idle()
+    session.screenshot("triage")
+
+
+def _digest(name: str) -> str:
+    import hashlib
+
+    return hashlib.sha256(name.encode()).hexdigest()[:16]
+
+
+def test_changes_page_lists_the_catalogue(session):
+    import migrator
+
+    session.open("changes", ready_text="Breaking changes the assistant knows")
+    main = session.page.locator('[data-testid="stMain"]')
+    for change in migrator.catalogue():
+        title = change.title.replace("`", "")
+        assert main.get_by_role("heading", name=f"{change.version} · {title}").count() == 1
+    assert main.locator(".sbs-diff").count() == len(migrator.catalogue())
+    session.screenshot("changes")
+
+
+@pytest.mark.skipif(not CORPUS_023.exists(), reason="../shared/corpus is not beside the checkout")
+def test_page_load_time_for_the_chart_default_values(session, capsys):
+    session.open()
+    start = time.perf_counter()
+    session.upload(str(CORPUS_023))
+    session.page.locator(".st-key-up_done").wait_for()
+    session.page.locator(".sbs-diff").wait_for()
+    elapsed = time.perf_counter() - start
+    session.idle()
+    total = time.perf_counter() - start
+    lines = len(CORPUS_023.read_text().splitlines())
+    with capsys.disabled():
+        print(
+            f"\n[page load] {CORPUS_023.name} ({lines} lines): "
+            f"full page {elapsed * 1000:.0f} ms after upload "
+            f"({total * 1000:.0f} ms until the run indicator cleared)"
+        )
+    out = ROOT / "test-artifacts"
+    out.mkdir(exist_ok=True)
+    (out / "page-load.txt").write_text(f"{elapsed:.3f}\n")
+    assert elapsed < PAGE_LOAD_BOUND_S
+
+
+def test_screenshots_of_the_upgrade_page(new_session):
+    light = new_session()
+    light.open()
+    light.screenshot("upgrade-empty", max_height=1000)
+    light.upload(str(LEGACY))
+    wait_for_analysis(light)
+    light.screenshot("upgrade")
+    dark = new_session(color_scheme="dark")
+    dark.open()
+    dark.upload(str(LEGACY))
+    wait_for_analysis(dark)
+    dark.page.locator(".sbs-diff").scroll_into_view_if_needed()
+    dark.screenshot("upgrade-dark")
+    # An invalid file: one message, line, column and snippet.
+    err = new_session()
+    err.open()
+    err.upload({"name": "broken.yaml", "mimeType": "application/x-yaml", "buffer": b"harmony:\n\tgroup: x\n"})
+    err.page.get_by_text("Cannot read this file").wait_for()
+    err.idle()
+    assert err.page.get_by_text("line 2, column 1").count() >= 1
+    assert "Traceback" not in err.page.locator('[data-testid="stMain"]').inner_text()
+    err.screenshot("upgrade-error", max_height=1400)
