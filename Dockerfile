@@ -24,7 +24,7 @@ RUN groupadd --system --gid 10001 app \
 COPY --chown=root:root app.py ./
 COPY --chown=root:root .streamlit ./.streamlit
 COPY --chown=root:root migrator ./migrator
-COPY --chown=root:root pages ./pages
+COPY --chown=root:root app_pages ./app_pages
 COPY --chown=root:root webui ./webui
 COPY --chown=root:root examples ./examples
 

@@ -14,9 +14,13 @@ st.set_page_config(
     menu_items={"About": "Values upgrade assistant for the `adaptive` Helm chart."},
 )
 
+# The page scripts live in app_pages/, NOT pages/: with a pages/ folder beside
+# the entry point, Streamlit's first run after a server start uses the legacy
+# multipage mode, and a visitor whose first request is /triage gets that page
+# without this file's navigation and page config.
 pages = [
-    st.Page("pages/upgrade.py", title="Upgrade", icon=":material/upgrade:", default=True),
-    st.Page("pages/triage.py", title="Triage", icon=":material/fact_check:"),
-    st.Page("pages/changes.py", title="Breaking changes", icon=":material/menu_book:"),
+    st.Page("app_pages/upgrade.py", title="Upgrade", icon=":material/upgrade:", default=True),
+    st.Page("app_pages/triage.py", title="Triage", icon=":material/fact_check:"),
+    st.Page("app_pages/changes.py", title="Breaking changes", icon=":material/menu_book:"),
 ]
 st.navigation(pages).run()

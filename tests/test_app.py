@@ -286,7 +286,7 @@ def test_session_cache_is_bounded():
 
 def triage_app() -> AppTest:
     at = new_app()
-    at.switch_page("pages/triage.py").run()
+    at.switch_page("app_pages/triage.py").run()
     assert not at.exception
     return at
 
@@ -365,7 +365,7 @@ def test_triage_zip_archive():
 
 def test_changes_page_is_generated_from_the_catalogue():
     at = new_app()
-    at.switch_page("pages/changes.py").run()
+    at.switch_page("app_pages/changes.py").run()
     assert not at.exception
     text = all_markdown(at)
     catalogue = migrator.catalogue()
@@ -382,10 +382,16 @@ def test_changes_page_is_generated_from_the_catalogue():
         assert change.example_before.strip() in codes and change.example_after.strip() in codes
 
 
+def test_no_legacy_pages_folder():
+    # A pages/ folder beside app.py switches a fresh server's first run to the
+    # legacy multipage mode (seen in the browser: /triage without our navigation).
+    assert not (ROOT / "pages").exists()
+
+
 def test_navigation_defaults_to_upgrade_and_back():
     at = new_app()
-    at.switch_page("pages/changes.py").run()
-    at.switch_page("pages/upgrade.py").run()
+    at.switch_page("app_pages/changes.py").run()
+    at.switch_page("app_pages/upgrade.py").run()
     assert at.title[0].value == "Upgrade your values file"
 
 

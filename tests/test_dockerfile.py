@@ -80,7 +80,7 @@ def test_cmd_matches_make_run():
 
 def test_image_holds_the_app_and_not_the_secrets():
     copied = " ".join(_one("COPY"))
-    for needed in ("app.py", "migrator", "pages", "webui", ".streamlit"):
+    for needed in ("app.py", "migrator", "app_pages", "webui", ".streamlit"):
         assert needed in copied
     ignore = (ROOT / ".dockerignore").read_text().split()
     for kept_out in (".git", ".venv", "tests"):

@@ -316,13 +316,16 @@ def _change_severity(change: Any, catalogue: dict[str, Any], findings: list[Any]
     return sev
 
 
-def render_findings_list(findings: list[Any]) -> None:
+def render_findings_list(findings: list[Any], title: str = "") -> None:
+    """Findings as one Markdown list (one element, however many findings)."""
+    lines = [title, ""] if title else []
     for f in sorted(findings, key=lambda f: SEVERITY_RANK.get(f.severity, 3)):
         where = f" (line {f.line})" if f.line else ""
-        st.markdown(
-            f"{SEVERITY_ICON.get(f.severity, '')} **{md(f.severity)}** `{f.code}` at "
+        lines.append(
+            f"- {SEVERITY_ICON.get(f.severity, '')} **{md(f.severity)}** `{code_text(f.code)}` at "
             f"`{code_text(f.path)}`{md(where)}: {md_rich(f.message)}"
         )
+    st.markdown("\n".join(lines))
 
 
 def render_change_cards(report: Report) -> None:
@@ -338,25 +341,21 @@ def render_change_cards(report: Report) -> None:
             st.markdown(
                 f"#### {SEVERITY_ICON.get(sev, '')} {md(change.version)} · {md_rich(change.title)}\n"
                 f"Severity: **{sev}** · Status: **{STATUS_TEXT.get(change.status, change.status)}** · "
-                f"Change `{change.id}`"
+                f"Change `{code_text(change.id)}`"
             )
+            why, what = st.columns([3, 2], gap="large")
             explanation = change.explanation or getattr(catalogue.get(change.id), "explanation", "")
-            if explanation:
-                st.markdown("**What changed and why it matters**")
-                st.markdown(md_rich(explanation))
-            st.markdown("**What the assistant did**")
+            why.markdown("**What changed and why it matters**\n\n" + md_rich(explanation))
             if change.status == "blocked":
-                st.markdown(f"Nothing: blocked. {md_rich(change.blocked_reason or '')}")
+                did = f"Nothing: blocked. {md_rich(change.blocked_reason or '')}"
             else:
-                st.markdown(md_rich(change.summary or getattr(catalogue.get(change.id), "automated", "")))
-            st.markdown("**What you must still do by hand**")
-            if change.manual_steps:
-                st.markdown("\n".join(f"- {md_rich(step)}" for step in change.manual_steps))
-            else:
-                st.markdown("Nothing.")
+                did = md_rich(change.summary or getattr(catalogue.get(change.id), "automated", ""))
+            steps = "\n".join(f"- {md_rich(step)}" for step in change.manual_steps) or "Nothing."
+            what.markdown(
+                f"**What the assistant did**\n\n{did}\n\n**What you must still do by hand**\n\n{steps}"
+            )
             if findings:
-                st.markdown("**Findings**")
-                render_findings_list(findings)
+                render_findings_list(findings, title="**Findings**")
     not_needed = [c for c in report.changes if c.status == "not-needed"]
     if not_needed:
         st.caption(
@@ -365,8 +364,7 @@ def render_change_cards(report: Report) -> None:
         )
     others = [f for f in report.findings if f.change_id not in {c.id for c in applying}]
     if others:
-        st.markdown("**Other findings**")
-        render_findings_list(others)
+        render_findings_list(others, title="**Other findings**")
 
 
 def diff_html(report: Report, name: str, reveal: bool) -> tuple[str, dict[str, int]]:

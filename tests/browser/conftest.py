@@ -49,11 +49,12 @@ def _healthy(url: str) -> bool:
         return False
 
 
-@pytest.fixture(scope="session")
-def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+@contextlib.contextmanager
+def streamlit_server(log_dir: Path) -> Iterator[str]:
+    """`streamlit run app.py` on a free port, headless; yields its URL once healthy, then stops it."""
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
-    log_path = tmp_path_factory.mktemp("streamlit") / "server.log"
+    log_path = log_dir / f"server-{port}.log"
     with open(log_path, "wb") as log:
         proc = subprocess.Popen(
             [
@@ -94,6 +95,19 @@ def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             proc.wait(timeout=10)
         if "Traceback" in log_path.read_text(errors="replace"):
             print(f"streamlit server log ({log_path}):\n{log_path.read_text(errors='replace')}")
+
+
+@pytest.fixture(scope="session")
+def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    with streamlit_server(tmp_path_factory.mktemp("streamlit")) as url:
+        yield url
+
+
+@pytest.fixture
+def fresh_app_url(tmp_path: Path) -> Iterator[str]:
+    """A server of its own, that no other test has visited yet."""
+    with streamlit_server(tmp_path) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
@@ -155,20 +169,22 @@ class Session:
         dl = info.value
         return dl.suggested_filename, Path(dl.path()).read_bytes()
 
-    def screenshot(self, name: str, max_height: int = 4200) -> Path:
-        """A full-page screenshot (Streamlit scrolls inside <main>, so grow the viewport to fit)."""
+    def screenshot(self, name: str, max_height: int = 1100, anchor=None) -> Path:
+        """A screenshot for the README: from `anchor` (scrolled to the top) or the page top.
+
+        Streamlit scrolls inside <main>, so the viewport grows to show up to
+        `max_height` pixels of content.
+        """
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        height = 1000
-        for _ in range(5):
-            wanted = self.page.evaluate(
-                "() => { const m = document.querySelector('[data-testid=\"stMain\"]');"
-                " return m ? m.scrollHeight : document.body.scrollHeight; }"
-            )
-            wanted = min(max_height, int(wanted))
-            if wanted <= height:
-                break
-            height = wanted
-            self.page.set_viewport_size({"width": 1400, "height": height})
+        wanted = self.page.evaluate(
+            "() => { const m = document.querySelector('[data-testid=\"stMain\"]');"
+            " return m ? m.scrollHeight : document.body.scrollHeight; }"
+        )
+        height = max(600, min(max_height, int(wanted)))
+        self.page.set_viewport_size({"width": 1400, "height": height})
+        self.page.wait_for_timeout(300)
+        if anchor is not None:
+            anchor.evaluate("e => e.scrollIntoView({block: 'start'})")
             self.page.wait_for_timeout(300)
         path = SCREENSHOTS / f"{name}.png"
         self.page.screenshot(path=str(path))

@@ -194,13 +194,27 @@ def test_triage_three_files_one_invalid(session):
     main.get_by_text("values-0.17-era.yaml — migrated").click()
     main.locator(".st-key-tri_" + _digest("values-0.17-era.yaml") + "_done").wait_for()
     session.idle()
-    session.screenshot("triage")
+    session.screenshot("triage", max_height=1600)
 
 
 def _digest(name: str) -> str:
     import hashlib
 
     return hashlib.sha256(name.encode()).hexdigest()[:16]
+
+
+def test_first_visit_of_a_fresh_server_on_a_sub_page_gets_the_navigation(browser, fresh_app_url):
+    from conftest import Session
+
+    s = Session(browser, fresh_app_url)
+    try:
+        s.open("triage", ready_text="Triage customers' values files")
+        nav = s.page.locator('[data-testid="stSidebarNav"]')
+        assert nav.get_by_text("Upgrade", exact=True).count() == 1
+        assert nav.get_by_text("Breaking changes", exact=True).count() == 1
+        assert nav.get_by_text("app", exact=True).count() == 0
+    finally:
+        s.close()
 
 
 def test_changes_page_lists_the_catalogue(session):
@@ -241,22 +255,41 @@ def test_page_load_time_for_the_chart_default_values(session, capsys):
 def test_screenshots_of_the_upgrade_page(new_session):
     light = new_session()
     light.open()
-    light.screenshot("upgrade-empty", max_height=1000)
+    light.screenshot("upgrade-empty", max_height=900)
     light.upload(str(LEGACY))
     wait_for_analysis(light)
-    light.screenshot("upgrade")
+    main = light.page.locator('[data-testid="stMain"]')
+    light.screenshot("upgrade", anchor=main.get_by_role("heading", name="Upgrade your values file"))
+    light.screenshot(
+        "upgrade-changes", anchor=main.get_by_role("heading", name="Breaking changes that apply")
+    )
+    light.screenshot("upgrade-diff", anchor=main.get_by_role("heading", name="Differences"))
+    light.screenshot("upgrade-pools", anchor=main.get_by_role("heading", name="Pool preview"), max_height=900)
     dark = new_session(color_scheme="dark")
     dark.open()
     dark.upload(str(LEGACY))
     wait_for_analysis(dark)
-    dark.page.locator(".sbs-diff").scroll_into_view_if_needed()
-    dark.screenshot("upgrade-dark")
+    dark_main = dark.page.locator('[data-testid="stMain"]')
+    dark.screenshot("upgrade-diff-dark", anchor=dark_main.get_by_role("heading", name="Differences"))
     # An invalid file: one message, line, column and snippet.
     err = new_session()
     err.open()
-    err.upload({"name": "broken.yaml", "mimeType": "application/x-yaml", "buffer": b"harmony:\n\tgroup: x\n"})
+    err.upload(payload("broken.yaml", b"harmony:\n\tgroup: x\n"))
     err.page.get_by_text("Cannot read this file").wait_for()
     err.idle()
     assert err.page.get_by_text("line 2, column 1").count() >= 1
     assert "Traceback" not in err.page.locator('[data-testid="stMain"]').inner_text()
-    err.screenshot("upgrade-error", max_height=1400)
+    err.screenshot("upgrade-error", max_height=1000)
+
+
+def test_oversized_upload_is_refused_with_a_clear_message(session):
+    session.open()
+    big = b"a: " + b"x" * (5 * 1024 * 1024 + 100) + b"\n"
+    session.upload(payload("huge.yaml", big))
+    page = session.page
+    page.get_by_text("5", exact=False).locator("visible=true").first.wait_for()
+    page.wait_for_timeout(1000)
+    session.idle()
+    text = page.locator('[data-testid="stMain"]').inner_text()
+    assert "5.0MB" in text.replace(" ", "") or "at most 5 MB" in text
+    assert page.locator(".st-key-up_done").count() == 0
