@@ -55,6 +55,14 @@ def _parser() -> argparse.ArgumentParser:
         p.add_argument("--show-secrets", action="store_true", help="do not mask secrets in the output")
         p.add_argument("--release", default="adaptive", help="Helm release name (default: adaptive)")
         p.add_argument("--namespace", default="default", help="namespace (default: default)")
+        p.add_argument(
+            "--opt",
+            dest="options",
+            action="append",
+            default=[],
+            metavar="NAME",
+            help="apply an opt-in rewrite a change offers (repeatable; see `changes`)",
+        )
 
     check = sub.add_parser("check", help="tell which chart version a file is for and what is pending")
     common(check, many=True)
@@ -89,7 +97,14 @@ def _load(path: str, args: argparse.Namespace) -> Report | InputError:
     except OSError as exc:
         return InputError(f"cannot read {path}: {exc.strerror or exc}")
     try:
-        return analyze(data, name=path, target=args.target, release=args.release, namespace=args.namespace)
+        return analyze(
+            data,
+            name=path,
+            target=args.target,
+            release=args.release,
+            namespace=args.namespace,
+            options=args.options,
+        )
     except InputError as exc:
         return exc
 
@@ -255,6 +270,7 @@ def _changes(args: argparse.Namespace) -> int:
                         "new_keys": list(c.new_keys),
                         "example_before": c.example_before,
                         "example_after": c.example_after,
+                        "options": list(c.options),
                     }
                     for c in changes
                 ],
@@ -268,4 +284,6 @@ def _changes(args: argparse.Namespace) -> int:
         print(f"    automated: {c.automated}")
         for step in c.manual_steps:
             print(f"    by hand: {step}")
+        for name in c.options:
+            print(f"    opt-in: --opt {name}")
     return EXIT_OK

@@ -26,6 +26,7 @@ class ChangeContext:
     detection: Detection
     release: str = "adaptive"
     namespace: str = "default"
+    options: frozenset[str] = frozenset()  # opt-in rewrites the user asked for (see BreakingChange)
     editor: Editor = field(init=False)
     findings: list[Finding] = field(default_factory=list)
     moved: list[Move] = field(default_factory=list)
@@ -47,6 +48,24 @@ class ChangeContext:
 
     def has(self, path: Path) -> bool:
         return self.doc.has(path)
+
+    def opted(self, option: str) -> bool:
+        """Whether the user asked for the opt-in rewrite `option`."""
+        return option in self.options
+
+    def crosses(self, version: str) -> bool | None:
+        """Whether upgrading this file passes chart `version`, from the detected range.
+
+        True: the file is for a chart before `version`; False: for `version` or
+        later; None: its keys do not tell.
+        """
+        wanted = Version(version)
+        high, low = self.detection.high, self.detection.low
+        if high is not None and Version(high) <= wanted:
+            return True
+        if low is not None and Version(low) >= wanted:
+            return False
+        return None
 
     def finding(self, code: str, severity: Severity, path: Path | str, message: str) -> None:
         tuple_path = path if isinstance(path, tuple) else ()

@@ -543,6 +543,11 @@ class Editor:
 
     # -- helpers ---------------------------------------------------------------
     def _add(self, edit: _Edit) -> None:
+        if edit.start == edit.stop and not edit.kept:
+            for other in self._edits:
+                if other.start == other.stop == edit.start and not other.kept:
+                    other.new += edit.new  # keys added at the same place, in the order asked
+                    return
         _check_overlap(self._edits, edit)
         self._edits.append(edit)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import replace
 
 from migrator.context import ChangeContext
@@ -9,7 +10,7 @@ from migrator.detect import detect
 from migrator.editor import Document, EditError
 from migrator.errors import InputError
 from migrator.reader import read_source
-from migrator.registry import all_changes
+from migrator.registry import all_changes, known_options
 from migrator.report import SEVERITY_ORDER, ChangeOutcome, Finding, Report
 from migrator.versions import Version, latest
 from migrator.yamldoc import LINE_BREAK, format_path
@@ -58,12 +59,23 @@ def analyze(
     target: str | None = None,
     release: str = "adaptive",
     namespace: str = "default",
+    options: Iterable[str] = (),
 ) -> Report:
-    """Analyse and migrate one values file. Raises InputError when it cannot be read."""
+    """Analyse and migrate one values file. Raises InputError when it cannot be read.
+
+    `options` names opt-in rewrites (see `BreakingChange.options`); without them a
+    change only reports what it offers.
+    """
     try:
         target_version = resolve_target(target)
     except ValueError as exc:
         raise InputError(str(exc)) from None
+    chosen = frozenset(options)
+    unknown = sorted(chosen - set(known_options()))
+    if unknown:
+        raise InputError(
+            f"unknown option(s): {', '.join(unknown)}; known: {', '.join(known_options()) or 'none'}"
+        )
     doc, notes, source = load_document(data)
     detection = detect(doc.data, doc.line_of)
     report = Report(
@@ -82,7 +94,7 @@ def analyze(
     for change in all_changes():
         if change.parsed_version > target_version:
             break
-        ctx = ChangeContext(current, change.id, target_version, detection, release, namespace)
+        ctx = ChangeContext(current, change.id, target_version, detection, release, namespace, chosen)
         try:
             change.apply(ctx)
             if ctx.blocked_reason is None and ctx.editor.has_edits():

@@ -39,6 +39,9 @@ class BreakingChange:
     severity: str = "warning"  # how much it matters when it applies: critical | warning | info
     # Whether the file still needs this change; by default: it has an old key.
     needs: Callable[[Any], bool] | None = field(default=None, compare=False)
+    # Opt-in rewrites this change offers (names for `analyze(options=...)` / `--opt NAME`).
+    # Without the option the change only reports the offer.
+    options: tuple[str, ...] = ()
 
     @property
     def parsed_version(self) -> Version:
@@ -79,6 +82,11 @@ def all_changes() -> tuple[BreakingChange, ...]:
     if len(ids) != len(set(ids)):
         raise RuntimeError(f"two registered changes share an id: {sorted(ids)}")
     return tuple(sorted(found, key=lambda c: (c.parsed_version, c.id)))
+
+
+def known_options() -> tuple[str, ...]:
+    """Every opt-in rewrite name offered by a registered change, in version order."""
+    return tuple(name for change in all_changes() for name in change.options)
 
 
 def get_change(change_id: str) -> BreakingChange:

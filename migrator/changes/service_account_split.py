@@ -1,0 +1,215 @@
+"""0.30.0: the global `serviceAccount` becomes one account per component.
+
+Finding codes:
+- `service-account-automount-dropped`: `serviceAccount.automount` has no place any more
+  (the new accounts always mount their token); warning when it was `false`.
+- `iam-binding-update` (critical): the annotations bind a cloud IAM identity (IRSA,
+  GKE Workload Identity, Azure Workload Identity); the binding names the old account.
+- `service-account-name-shared`: a set `name` now names the account of all three
+  components, and each would create it.
+- `service-account-names` (info): the account each component runs as after the upgrade.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from migrator.chart import service_account_name
+from migrator.context import ChangeContext
+from migrator.editor import Keep
+from migrator.registry import BreakingChange
+
+GLOBAL = ("serviceAccount",)
+# values section -> the component name the chart uses in generated account names
+COMPONENTS = {"controlPlane": "controlplane", "harmony": "harmony", "sandkasten": "sandkasten"}
+MOVED_FIELDS = ("create", "annotations", "name")
+IAM_ANNOTATIONS = {
+    "eks.amazonaws.com/role-arn": "IRSA (AWS)",
+    "iam.gke.io/gcp-service-account": "Workload Identity (GKE)",
+    "azure.workload.identity/client-id": "Workload Identity (Azure)",
+}
+
+
+def _inline_comments(ctx: ChangeContext, path: tuple, value: Any, rel: tuple = ()) -> dict[tuple, str]:
+    """Inline comments of `path` and everything under it, keyed by path relative to `path`."""
+    found = {rel: ctx.doc.inline_comment(path)} if rel else {}
+    if isinstance(value, dict):
+        for key, item in value.items():
+            found.update(_inline_comments(ctx, (*path, key), item, (*rel, key)))
+    return {k: v for k, v in found.items() if v}
+
+
+def _account_names(ctx: ChangeContext, name: Any) -> dict[str, str]:
+    if isinstance(name, str) and name:
+        return {section: name for section in COMPONENTS}
+    return {section: service_account_name(ctx.release, comp) for section, comp in COMPONENTS.items()}
+
+
+def _iam_findings(ctx: ChangeContext, annotations: Any, names: dict[str, str]) -> None:
+    if not isinstance(annotations, dict):
+        return
+    bound = [key for key in IAM_ANNOTATIONS if annotations.get(key)]
+    if not bound:
+        return
+    kinds = ", ".join(IAM_ANNOTATIONS[key] for key in bound)
+    listed = ", ".join(f"{section} `{names[section]}`" for section in COMPONENTS)
+    subjects = ", ".join(
+        f"`system:serviceaccount:{ctx.namespace}:{names[section]}`" for section in COMPONENTS
+    )
+    ctx.finding(
+        "iam-binding-update",
+        "critical",
+        (*GLOBAL, "annotations", bound[0]),
+        f"The service account carries a cloud IAM binding ({kinds}). From 0.30.0 the pods run as three "
+        f"accounts ({listed}); the cloud side trusts only the account name it was given, so the pods "
+        "lose their cloud permissions until the binding is updated. The annotation is copied to all "
+        "three accounts: one role now applies to three accounts.",
+    )
+    ctx.manual(
+        f"Update the cloud IAM binding ({kinds}) for the new service accounts in namespace "
+        f"`{ctx.namespace}`: {subjects} (IRSA: the role's trust policy; GKE: the "
+        "`roles/iam.workloadIdentityUser` binding). Consider one role per component instead of one "
+        "shared role for all three."
+    )
+
+
+def apply(ctx: ChangeContext) -> None:
+    if not ctx.has(GLOBAL):
+        return
+    account = ctx.get(GLOBAL)
+    if account is not None and not isinstance(account, dict):
+        ctx.type_error(GLOBAL, "a mapping with create, annotations and name")
+        return
+    account = account or {}
+    for section in COMPONENTS:
+        value = ctx.get((section,))
+        if ctx.has((section,)) and value is not None and not isinstance(value, dict):
+            ctx.type_error((section,), "a mapping")
+            return
+        existing = ctx.get((section, "serviceAccount"))
+        if existing is not None and not isinstance(existing, dict):
+            ctx.type_error((section, "serviceAccount"), "a mapping with create, annotations and name")
+            return
+
+    moved = {key: Keep((*GLOBAL, key)) for key in MOVED_FIELDS if key in account}
+    comments = {k: v for k, v in _inline_comments(ctx, GLOBAL, account).items() if k[0] in MOVED_FIELDS}
+    wanted = {key: account[key] for key in moved}
+    # Where a component already has its own account, it must agree with the global one.
+    targets = []
+    for section in COMPONENTS:
+        existing = ctx.get((section, "serviceAccount"))
+        if existing is None:
+            targets.append(section)
+        elif any(existing.get(key) != value for key, value in wanted.items()):
+            ctx.block(
+                f"The file has both the global `serviceAccount` and `{section}.serviceAccount`, and they "
+                "disagree. Decide which settings each component's account should have, delete the global "
+                "`serviceAccount`, and run the assistant again.",
+                (section, "serviceAccount"),
+            )
+            return
+
+    names = _account_names(ctx, account.get("name"))
+    if moved:
+        # Components present in the file first: keys added at the same place keep this order.
+        present = [s for s in targets if ctx.has((s,))]
+        for section in present + [s for s in targets if s not in present]:
+            if ctx.has((section,)):
+                ctx.editor.add_key((section,), "serviceAccount", dict(moved), comments=comments)
+            else:
+                nested = {("serviceAccount", *k): v for k, v in comments.items()}
+                ctx.editor.add_key((), section, {"serviceAccount": dict(moved)}, comments=nested)
+            for key in moved:
+                ctx.move((*GLOBAL, key), (section, "serviceAccount", key))
+    ctx.editor.remove_key(GLOBAL)
+
+    if "automount" in account:
+        off = account["automount"] is False
+        ctx.drop((*GLOBAL, "automount"), "the per-component accounts from 0.30.0 always mount their token")
+        ctx.finding(
+            "service-account-automount-dropped",
+            "warning" if off else "info",
+            (*GLOBAL, "automount"),
+            "`serviceAccount.automount` is gone from 0.30.0: the new accounts always mount the API token"
+            + ("; here it was `false`, so the pods now get a token they did not have." if off else "."),
+        )
+        if off:
+            ctx.manual(
+                "The pods now mount a service-account token (`automount: false` is gone); check that "
+                "your security policy allows it."
+            )
+    for key in account:
+        if key not in (*MOVED_FIELDS, "automount"):
+            ctx.drop((*GLOBAL, key), "not a setting of the per-component accounts from 0.30.0")
+
+    if moved:
+        name = account.get("name")
+        if isinstance(name, str) and name and account.get("create", True) is not False:
+            ctx.finding(
+                "service-account-name-shared",
+                "warning",
+                (*GLOBAL, "name"),
+                f"`serviceAccount.name` (`{name}`) now names the account of all three components, and "
+                "each is set to create it. Give each component its own name (or leave `name` empty "
+                "for the generated names), or set `create: false` on two of them so they share one.",
+            )
+            ctx.manual(
+                f"Decide the account of each component: `{name}` is now set on controlPlane, harmony and "
+                "sandkasten, each with `create: true`."
+            )
+        _iam_findings(ctx, account.get("annotations"), names)
+        ctx.finding(
+            "service-account-names",
+            "info",
+            GLOBAL,
+            "From 0.30.0 the pods run as: "
+            + ", ".join(f"{section} `{names[section]}`" for section in COMPONENTS)
+            + ".",
+        )
+        fields = ", ".join(f"`{key}`" for key in moved)
+        ctx.summary = (
+            f"Moved the global `serviceAccount` ({fields}) into `controlPlane`, `harmony` and `sandkasten`."
+        )
+    else:
+        ctx.summary = "Removed the global `serviceAccount`, which set nothing the new accounts take."
+
+
+CHANGE = BreakingChange(
+    id="service-account-split",
+    version="0.30.0",
+    title="One service account per component",
+    explanation=(
+        "Up to 0.29 one global `serviceAccount` (create, automount, annotations, name) served every pod. "
+        "From 0.30.0 the control plane, harmony and sandkasten each have their own "
+        "`<component>.serviceAccount` (create, annotations, name), named `<release>-controlplane-sa`, "
+        "`<release>-harmony-sa` and `<release>-sandkasten-sa` unless a name is set; `automount` is gone "
+        "(the token is always mounted). The global key is ignored, so its annotations (e.g. an IAM role) "
+        "silently stop applying. Cloud IAM bindings that name the old account must be updated by hand."
+    ),
+    automated=(
+        "Copies the global `create`, `annotations` and `name` into `controlPlane.serviceAccount`, "
+        "`harmony.serviceAccount` and `sandkasten.serviceAccount`, removes the global key, and reports "
+        "the dropped `automount` and the account names each component gets."
+    ),
+    manual_steps=(
+        "If the annotations bind a cloud IAM role (IRSA `eks.amazonaws.com/role-arn`, GKE "
+        "`iam.gke.io/gcp-service-account`), update the binding for the three new account names.",
+        "A role that was bound to one account now applies to three: consider one role per component.",
+    ),
+    example_before=(
+        "serviceAccount:\n  create: true\n  automount: true\n  annotations:\n"
+        '    eks.amazonaws.com/role-arn: arn:aws:iam::123456789:role/adaptive-role\n  name: ""\n'
+    ),
+    example_after=(
+        "controlPlane:\n  serviceAccount:\n    create: true\n    annotations:\n"
+        '      eks.amazonaws.com/role-arn: arn:aws:iam::123456789:role/adaptive-role\n    name: ""\n'
+        "harmony:\n  serviceAccount:\n    create: true\n    annotations:\n"
+        '      eks.amazonaws.com/role-arn: arn:aws:iam::123456789:role/adaptive-role\n    name: ""\n'
+        "sandkasten:\n  serviceAccount:\n    create: true\n    annotations:\n"
+        '      eks.amazonaws.com/role-arn: arn:aws:iam::123456789:role/adaptive-role\n    name: ""\n'
+    ),
+    apply=apply,
+    old_keys=("serviceAccount",),
+    new_keys=("controlPlane.serviceAccount", "harmony.serviceAccount", "sandkasten.serviceAccount"),
+    severity="warning",
+)
