@@ -32,6 +32,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(args.run(args))
     except BrokenPipeError:  # e.g. piped into `head`
         return EXIT_OK
+    except Exception as exc:  # never a traceback: scripts parse stderr, users read it
+        print(f"error: internal error ({type(exc).__name__}: {exc}); please report it", file=sys.stderr)
+        return EXIT_UNREADABLE
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -144,22 +147,25 @@ def _summary(report: Report) -> str:
 
 def _check(args: argparse.Namespace) -> int:
     codes = []
-    reports = []
+    docs: list[dict] = []  # with --json: one entry per file, in order (a report or an error)
     for path in args.files:
         result = _load(path, args)
         if isinstance(result, InputError):
-            _error(path, result, args.json)
+            if args.json:
+                docs.append({"source": path, "error": result.to_dict()})
+            else:
+                _error(path, result, False)
             codes.append(EXIT_UNREADABLE)
             continue
-        reports.append(result)
+        if args.json:
+            docs.append(result.to_dict(reveal_secrets=args.show_secrets))
         if not args.json:
             print(_summary(result))
         codes.append(
             {"up-to-date": EXIT_OK, "migrated": EXIT_PENDING, "blocked": EXIT_BLOCKED}[result.status]
         )
     if args.json:
-        docs = [r.to_dict(reveal_secrets=args.show_secrets) for r in reports]
-        print(json.dumps(docs[0] if len(args.files) == 1 and docs else docs, indent=2, ensure_ascii=False))
+        print(json.dumps(docs[0] if len(args.files) == 1 else docs, indent=2, ensure_ascii=False))
     # The worst outcome decides: unreadable, then blocked, then pending.
     for code in (EXIT_UNREADABLE, EXIT_BLOCKED, EXIT_PENDING):
         if code in codes:
@@ -180,7 +186,12 @@ def _migrate(args: argparse.Namespace) -> int:
             print(f"{args.file}: blocked: no file written; a human must decide (see above).", file=sys.stderr)
         return EXIT_BLOCKED
     if args.output:
-        _write_atomically(Path(args.output), result.migrated_yaml)
+        try:
+            _write_atomically(Path(args.output), result.migrated_yaml)
+        except OSError as exc:
+            why = exc.strerror or exc
+            print(f"{args.output}: error: cannot write the migrated file: {why}", file=sys.stderr)
+            return EXIT_UNREADABLE
     if args.json:
         print(result.to_json(reveal_secrets=args.show_secrets))
     elif not args.output:

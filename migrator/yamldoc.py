@@ -19,8 +19,9 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from yaml import MarkedYAMLError
+from yaml import MarkedYAMLError, YAMLError
 from yaml._yaml import CParser
+from yaml.reader import ReaderError
 
 from migrator.errors import InputError
 
@@ -210,8 +211,22 @@ def _snippet(lines: list[str], line: int | None) -> str | None:
     return LINE_BREAK.sub("", lines[line])
 
 
+def _position_error(text: str, index: int, message: str, lines: list[str]) -> InputError:
+    """An InputError at character `index` of `text` (1-based line and column, as libyaml counts)."""
+    before = text[:index]
+    breaks = list(LINE_BREAK.finditer(before))
+    line = len(breaks)
+    column = index - (breaks[-1].end() if breaks else 0)
+    return InputError(message, line=line + 1, column=column + 1, snippet=_snippet(lines, line))
+
+
 def _build_tree(text: str, lines: list[str]) -> tuple[Node | None, int]:
-    parser = CParser(text)
+    try:
+        parser = CParser(text)
+    except UnicodeEncodeError as exc:  # a lone surrogate: text that came from broken bytes
+        raise _position_error(
+            text, exc.start, "the text holds an invalid character (a lone UTF-16 surrogate)", lines
+        ) from None
     anchors: dict[str, Node] = {}
     stack: list[Node] = []
     pending_key: list[Node | None] = []
@@ -292,6 +307,18 @@ def _build_tree(text: str, lines: list[str]) -> tuple[Node | None, int]:
                 root = node
     except MarkedYAMLError as exc:
         raise _yaml_error(exc, lines) from None
+    except ReaderError as exc:  # a character YAML does not allow anywhere (e.g. NUL, other controls)
+        index = len(text.encode("utf-8")[: exc.position].decode("utf-8", "ignore"))
+        code = exc.character if isinstance(exc.character, int) else ord(str(exc.character)[:1] or "?")
+        raise _position_error(
+            text,
+            index,
+            f"invalid YAML: the character U+{code:04X} is not allowed in YAML ({exc.reason}); "
+            "the file may be binary or damaged",
+            lines,
+        ) from None
+    except YAMLError as exc:  # pragma: no cover - libyaml raises the two above
+        raise InputError(f"invalid YAML: {exc}") from None
     return root, count
 
 
@@ -335,6 +362,7 @@ def _yaml_error(exc: MarkedYAMLError, lines: list[str]) -> InputError:
 def _check_alias_expansion(root: Node, budget: int) -> None:
     """Refuse files whose aliases would expand to more than `budget` nodes (billion laughs)."""
     sizes: dict[int, int] = {}
+    open_nodes: set[int] = set()  # collections whose children are still being sized
 
     # Iterative post-order so that deep documents cannot exhaust the stack.
     work: list[tuple[Node, bool]] = [(root, False)]
@@ -347,7 +375,7 @@ def _check_alias_expansion(root: Node, budget: int) -> None:
             target = node.target
             assert target is not None
             if id(target) not in sizes:
-                if done:  # an alias to a node still open: a recursive structure
+                if done or id(target) in open_nodes:  # an alias inside its own anchor: recursive
                     raise InputError(
                         f"the alias *{node.value} refers to the node it is inside",
                         line=node.start[0] + 1,
@@ -362,9 +390,11 @@ def _check_alias_expansion(root: Node, budget: int) -> None:
         else:
             children = [c for item in node.items for c in (item if node.kind == "map" else (item,))]
             if not done:
+                open_nodes.add(key)
                 work.append((node, True))
                 work.extend((c, False) for c in children if id(c) not in sizes)
                 continue
+            open_nodes.discard(key)
             total = 1
             for child in children:
                 total += sizes.get(id(child), 0)
