@@ -8,6 +8,8 @@ migration logic is in `migrator`; the pages only render what it reports.
 
 import streamlit as st
 
+from webui.components import warm_up
+
 st.set_page_config(
     page_title="Adaptive chart upgrade assistant",
     layout="wide",
@@ -23,4 +25,6 @@ pages = [
     st.Page("app_pages/triage.py", title="Triage", icon=":material/fact_check:"),
     st.Page("app_pages/changes.py", title="Breaking changes", icon=":material/menu_book:"),
 ]
-st.navigation(pages).run()
+navigation = st.navigation(pages)
+warm_up()  # once per process (cached): the first upload does not pay for imports
+navigation.run()

@@ -220,6 +220,12 @@ def test_examples_load_without_upload():
     assert any("Migration ready" in i.value for i in at.info)
 
 
+def test_helm_get_values_output_is_accepted_and_the_header_noted():
+    at = paste(new_app(), "USER-SUPPLIED VALUES:\n" + ERA24.decode())
+    assert "Verdict" in subheaders(at)
+    assert any("USER-SUPPLIED VALUES:" in c.value for c in at.caption)
+
+
 def test_secrets_masked_by_default_and_revealed_by_the_toggle():
     at = upload(new_app(), "values.yaml", LEGACY)
     body = html_bodies(at)

@@ -180,6 +180,29 @@ def analyze_cached(
     return result
 
 
+@st.cache_resource(show_spinner=False)
+def warm_up() -> bool:
+    """Once per server process: load what the first analysis would otherwise pay for.
+
+    Imports pandas (every table goes through it) and runs the engine once on one
+    of our own example files, so that a user's first upload is as fast as the
+    next ones. Holds no user data (it returns a bool).
+    """
+    from pathlib import Path
+
+    import pandas  # noqa: F401
+
+    example = Path(__file__).resolve().parent.parent / "examples" / "values-0.17-era.yaml"
+    try:
+        report = migrator.analyze(example.read_bytes(), name=example.name)
+        align_rows(report.original_yaml, report.migrated_yaml or "")
+        report.to_markdown()
+    except Exception:  # a warm-up must never break the page
+        log.exception("warm-up failed")
+        return False
+    return True
+
+
 @st.cache_data(max_entries=4, show_spinner=False)
 def catalogue_cached() -> list[Any]:
     """The registry of breaking changes (no user data: safe in the shared cache)."""
@@ -305,7 +328,7 @@ def render_verdict(report: Report) -> None:
     else:
         st.caption("No key in the file tells the chart version apart (an empty or minimal file).")
     for note in report.notes:
-        st.caption(md(note))
+        st.caption(md_rich(note))
 
 
 def _change_severity(change: Any, catalogue: dict[str, Any], findings: list[Any]) -> str:

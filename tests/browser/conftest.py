@@ -32,7 +32,13 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-SCREENSHOTS = ROOT / "docs" / "screenshots"
+# The README's screenshots are refreshed on purpose only (UPDATE_SCREENSHOTS=1), so that
+# an ordinary test run does not leave changed PNG files in the work tree.
+SCREENSHOTS = (
+    ROOT / "docs" / "screenshots"
+    if os.environ.get("UPDATE_SCREENSHOTS") == "1"
+    else ROOT / "test-artifacts" / "screenshots"
+)
 
 
 def _free_port() -> int:
