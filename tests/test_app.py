@@ -240,6 +240,56 @@ def test_secrets_masked_by_default_and_revealed_by_the_toggle():
     assert PASSWORD not in html_bodies(at)
 
 
+def everything_sent(at: AppTest) -> str:
+    """Every element's protobuf (texts, HTML, table bytes) of the last run, as one string."""
+    out: list[str] = []
+
+    def walk(node) -> None:
+        proto = getattr(node, "proto", None)
+        if proto is not None:
+            out.append(repr(proto))
+        for child in getattr(node, "children", {}).values():
+            walk(child)
+
+    walk(at._tree)
+    return "\n".join(out)
+
+
+def test_no_secret_reaches_the_page_while_masked():
+    at = upload(new_app(), "values.yaml", LEGACY)
+    sent = everything_sent(at)
+    assert "Structure" in sent and "Pool gpu" in sent  # the walk does see the page
+    for secret in (PASSWORD, "adaptive_app", "fake-cookie-secret", "db.example.internal"):
+        assert secret not in sent, secret
+    at.toggle(key="reveal_secrets").set_value(True).run()
+    assert PASSWORD in everything_sent(at)
+
+
+POOL_TROUBLE = b"""\
+harmony:
+  gpusPerReplica: 8
+  tolerations: [{key: a}]
+  computePools:
+    - name: GPU Pool
+      replicas: 0
+      tolerations: []
+    - name: gpu_pool
+      replicas: 2
+      resources:
+        limits: {cpu: 1}
+"""
+
+
+def test_pool_problems_are_shown_with_their_pool():
+    at = upload(new_app(), "pools.yaml", POOL_TROUBLE)
+    text = all_markdown(at)
+    assert "##### Pool GPU Pool" in text and "##### Pool gpu\\_pool" in text
+    for code in ("name-collision", "replicas-zero", "empty-override-ignored", "requests-dropped"):
+        assert f"`{code}`" in text, code
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Pods"] == "3"  # replicas: 0 deploys one
+
+
 def test_release_and_namespace_drive_the_preview():
     at = upload(new_app(), "values.yaml", ERA24)
     at.text_input(key="up_release").input("prod").run()

@@ -287,9 +287,6 @@ def test_oversized_upload_is_refused_with_a_clear_message(session):
     big = b"a: " + b"x" * (5 * 1024 * 1024 + 100) + b"\n"
     session.upload(payload("huge.yaml", big))
     page = session.page
-    page.get_by_text("5", exact=False).locator("visible=true").first.wait_for()
-    page.wait_for_timeout(1000)
+    page.get_by_text("must be 5.0MB or smaller", exact=False).wait_for()
     session.idle()
-    text = page.locator('[data-testid="stMain"]').inner_text()
-    assert "5.0MB" in text.replace(" ", "") or "at most 5 MB" in text
     assert page.locator(".st-key-up_done").count() == 0
