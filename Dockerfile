@@ -17,9 +17,12 @@ WORKDIR /app
 COPY requirements.txt .
 RUN pip install --no-cache-dir -r requirements.txt
 
-# A user without privileges and without a login shell runs the app.
+# A user without privileges and without a login shell runs the app. The code in
+# /app stays owned by root (read-only for the app); its home takes Streamlit's
+# small files (~/.streamlit).
 RUN groupadd --system --gid 10001 app \
-    && useradd --system --uid 10001 --gid app --home-dir /app --shell /usr/sbin/nologin app
+    && useradd --system --uid 10001 --gid app --create-home --home-dir /home/app \
+       --shell /usr/sbin/nologin app
 
 COPY --chown=root:root app.py ./
 COPY --chown=root:root .streamlit ./.streamlit

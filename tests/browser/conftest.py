@@ -220,3 +220,11 @@ def new_session(browser, app_url):
     yield make
     for s in made:
         s.close()
+
+
+@pytest.fixture
+def fresh_session(browser, fresh_app_url):
+    """A browser session on a server of its own, which nothing has visited before."""
+    s = Session(browser, fresh_app_url)
+    yield s
+    s.close()

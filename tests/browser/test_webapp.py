@@ -203,18 +203,12 @@ def _digest(name: str) -> str:
     return hashlib.sha256(name.encode()).hexdigest()[:16]
 
 
-def test_first_visit_of_a_fresh_server_on_a_sub_page_gets_the_navigation(browser, fresh_app_url):
-    from conftest import Session
-
-    s = Session(browser, fresh_app_url)
-    try:
-        s.open("triage", ready_text="Triage customers' values files")
-        nav = s.page.locator('[data-testid="stSidebarNav"]')
-        assert nav.get_by_text("Upgrade", exact=True).count() == 1
-        assert nav.get_by_text("Breaking changes", exact=True).count() == 1
-        assert nav.get_by_text("app", exact=True).count() == 0
-    finally:
-        s.close()
+def test_first_visit_of_a_fresh_server_on_a_sub_page_gets_the_navigation(fresh_session):
+    fresh_session.open("triage", ready_text="Triage customers' values files")
+    nav = fresh_session.page.locator('[data-testid="stSidebarNav"]')
+    assert nav.get_by_text("Upgrade", exact=True).count() == 1
+    assert nav.get_by_text("Breaking changes", exact=True).count() == 1
+    assert nav.get_by_text("app", exact=True).count() == 0
 
 
 def test_changes_page_lists_the_catalogue(session):
