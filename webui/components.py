@@ -474,38 +474,43 @@ def render_structure(report: Report, reveal: bool) -> None:
         table(rows)
 
 
+# (label, PoolPreview attribute, key in `sources` (values-file key), how a derived value is made)
 _POOL_FIELDS = [
-    ("StatefulSet", "statefulset", None),
-    ("Headless Service", "headless_service", None),
-    ("GROUP", "group", "name"),
-    ("PARTITION_KEY", "partition_key", "name"),
-    ("Capabilities", "capabilities", "capabilities"),
-    ("MASTER_ADDR", "master_addr", None),
-    ("Replicas", "replicas", "replicas"),
-    ("GPUs per replica", "gpus_per_replica", "gpusPerReplica"),
-    ("GPUs in total", "gpus_total", None),
-    ("Resources", "resources", "resources"),
-    ("Node selector", "node_selector", "nodeSelector"),
-    ("Tolerations", "tolerations", "tolerations"),
+    ("StatefulSet", "statefulset", None, "derived: release and pool name"),
+    ("Headless Service", "headless_service", None, "derived: StatefulSet + -hdls"),
+    ("GROUP", "group", None, "the pool's name as written"),
+    ("PARTITION_KEY", "partition_key", None, "derived: the pool's name, normalised"),
+    ("Capabilities", "capabilities", "capabilities", ""),
+    ("MASTER_ADDR", "master_addr", None, "derived: first pod . headless Service"),
+    ("Replicas", "replicas", "replicas", ""),
+    ("GPUs per replica", "gpus_per_replica", "gpusPerReplica", ""),
+    ("GPUs in total", "gpus_total", None, "derived: replicas × GPUs per replica"),
+    ("Resources", "resources", "resources", ""),
+    ("Node selector", "node_selector", "nodeSelector", ""),
+    ("Tolerations", "tolerations", "tolerations", ""),
 ]
 
 
-def _source(pool: Any, attr: str, chart_key: str | None) -> str:
+def _source(pool: Any, attr: str, chart_key: str | None, derived: str) -> str:
     sources = pool.sources or {}
     for k in (chart_key, attr):
         if k and k in sources:
             return SOURCE_TEXT.get(sources[k], sources[k])
-    return "derived" if chart_key is None else ""
+    return derived
 
 
 def pool_rows(pool: Any, reveal: bool) -> list[dict[str, str]]:
     rows = []
-    for label, attr, chart_key in _POOL_FIELDS:
+    for label, attr, chart_key, derived in _POOL_FIELDS:
         value = getattr(pool, attr, None)
         if attr in ("resources", "node_selector", "tolerations"):
             value = mask_value(value, reveal)
         rows.append(
-            {"Field": label, "Value": _plain(value), "Where it comes from": _source(pool, attr, chart_key)}
+            {
+                "Field": label,
+                "Value": _plain(value),
+                "Where it comes from": _source(pool, attr, chart_key, derived),
+            }
         )
     return rows
 
