@@ -19,6 +19,9 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
+from yaml.nodes import ScalarNode
+from yaml.resolver import Resolver
+
 from migrator.yamldoc import LINE_BREAK, Node, ParsedYaml, Path, format_path, parse, resolve_plain
 
 
@@ -173,6 +176,14 @@ def _detect_style(doc: Document) -> Style:
 # rendering new text
 
 _PLAIN_SAFE = re.compile(r"^[A-Za-z0-9_/.][A-Za-z0-9_./@:%+=~$-]*$")
+# Plain text that other YAML 1.1 readers do not take as text: timestamps (go-yaml, which Helm uses,
+# turns `2001-12-14` into `2001-12-14T00:00:00Z`), sexagesimal numbers (`1:20` is 80 to PyYAML),
+# `.0_` (a float to PyYAML). New text is written plain only when PyYAML's resolver agrees it is text.
+_YAML11 = Resolver()
+
+
+def _text_to_every_reader(text: str) -> bool:
+    return _YAML11.resolve(ScalarNode, text, (True, False)) == "tag:yaml.org,2002:str"
 
 
 def render_scalar(value: Any, quote: str = '"') -> str:
@@ -193,6 +204,7 @@ def render_scalar(value: Any, quote: str = '"') -> str:
     if (
         quote == ""
         and _PLAIN_SAFE.match(text)
+        and _text_to_every_reader(text)
         and not text.endswith(":")
         and resolve_plain(text) == text
         and isinstance(resolve_plain(text), str)

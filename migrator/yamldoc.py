@@ -123,12 +123,14 @@ def resolve_plain(text: str) -> Any:
     if _INT_BASE.match(text):
         sign = -1 if text.startswith("-") else 1
         body = text.lstrip("+-").replace("_", "")
-        if body[1] in "xX":
-            return sign * int(body[2:], 16)
-        if body[1] in "bB":
-            return sign * int(body[2:], 2)
-        digits = body[2:] if body[1] in "oO" else body[1:]
-        return sign * int(digits or "0", 8)
+        if len(body) == 1:  # `0_`: underscores are dropped, leaving 0
+            return 0
+        prefixed = body[1] in "xXbBoO"
+        digits = body[2:] if prefixed else body[1:]
+        if not digits:  # `0x_`: no digits after the prefix, so not a number (go-yaml keeps the text)
+            return text
+        base = {"x": 16, "b": 2, "o": 8}.get(body[1].lower(), 8) if prefixed else 8
+        return sign * int(digits, base)
     if _FLOAT.match(text) and any(ch.isdigit() for ch in text):
         return float(text.replace("_", ""))
     if _INF.match(text):

@@ -626,3 +626,15 @@ def test_no_traceback_on_hostile_inputs(tmp_path: Path) -> None:
     result = run_cli("check", *paths)
     assert result.returncode == 2
     assert result.stderr.count(b": error: ") == len(paths)
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [("0_", 0), ("-0_", 0), ("0x_", "0x_"), ("0b_", "0b_"), ("0o_", "0o_"), ("0_7", 7), (".0_", ".0_")],
+)
+def test_odd_plain_numbers_are_read_like_helm_reads_them(text: str, value: object) -> None:
+    report = analyze(f"harmony:\n  note: {text}\n".encode(), target=TARGET)
+    assert report.status == "up-to-date"
+    from migrator.yamldoc import parse
+
+    assert parse(report.migrated_yaml).data == {"harmony": {"note": value}}
