@@ -142,6 +142,9 @@ def test_legacy_upload_is_migrated_with_verdict_cards_diff_pools_and_downloads()
 
 def test_structural_view_lists_moves_by_pool_name():
     at = upload(new_app(), "values.yaml", LEGACY)
+    assert not any("From" in df.columns for df in tables(at))  # rendered only when opened
+    at.session_state["up_structure"] = True
+    at.run()
     structural = next(df for df in tables(at) if "Change" in df.columns and "From" in df.columns)
     moved = structural[structural["Change"] == "moved"]
     assert ("harmony.group", "harmony.computePools[name=gpu-workers].name") in set(
@@ -257,8 +260,10 @@ def everything_sent(at: AppTest) -> str:
 
 def test_no_secret_reaches_the_page_while_masked():
     at = upload(new_app(), "values.yaml", LEGACY)
+    at.session_state["up_structure"] = True  # the structural view too
+    at.run()
     sent = everything_sent(at)
-    assert "Structure" in sent and "Pool gpu" in sent  # the walk does see the page
+    assert "secrets.dbUrl" in sent and "Pool gpu" in sent  # the walk does see the page
     for secret in (PASSWORD, "adaptive_app", "fake-cookie-secret", "db.example.internal"):
         assert secret not in sent, secret
     at.toggle(key="reveal_secrets").set_value(True).run()
