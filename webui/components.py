@@ -17,8 +17,9 @@ NOT kept there: each session keeps its own small LRU of results in
 `st.session_state`, keyed by the SHA-256 of the input bytes and the options
 (`analyze_cached`). Two people never share a result object, a re-run with the
 same input (typing in an option, toggling secrets, switching pages and back)
-costs nothing, and the memory per session is bounded. Only the catalogue of
-breaking changes, which holds no user data, is in the process-wide cache.
+costs nothing, and the memory per session is bounded. The only process-wide
+caches hold no user data: the catalogue of breaking changes, and a one-time
+warm-up on one of our example files.
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ from webui import files
 log = logging.getLogger(__name__)
 
 SESSION_CACHE_KEY = "_analyses"
-SESSION_CACHE_ENTRIES = 16
+SESSION_CACHE_ENTRIES = 8  # up to 8 inputs of at most 5 MB each per session
 MASK = "••••••"
 
 SEVERITY_ICON = {
@@ -203,9 +204,9 @@ def warm_up() -> bool:
     return True
 
 
-@st.cache_data(max_entries=4, show_spinner=False)
+@st.cache_resource(show_spinner=False)
 def catalogue_cached() -> list[Any]:
-    """The registry of breaking changes (no user data: safe in the shared cache)."""
+    """The registry of breaking changes (no user data: safe to share across sessions)."""
     return list(migrator.catalogue())
 
 
