@@ -406,6 +406,15 @@ def test_triage_row_opens_to_the_full_analysis():
     assert any("Cannot read this file" in e.value for e in at.error)
 
 
+def test_triage_escapes_hostile_file_names():
+    at = triage_app()
+    at.file_uploader(key="tri_files").set_value([(f"{HOSTILE}.yaml", LEGACY, "application/x-yaml")]).run()
+    assert not at.exception
+    label = at.expander[-1].label
+    assert "<img" not in label and "\\<img" in label  # Markdown-escaped: shown as text
+    assert list(dataframes(at)[0]["File"]) == [f"{HOSTILE}.yaml"]  # plain text cell
+
+
 def test_triage_zip_archive():
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as zf:
