@@ -411,7 +411,7 @@ def test_triage_escapes_hostile_file_names():
     at.file_uploader(key="tri_files").set_value([(f"{HOSTILE}.yaml", LEGACY, "application/x-yaml")]).run()
     assert not at.exception
     label = at.expander[-1].label
-    assert "<img" not in label and "\\<img" in label  # Markdown-escaped: shown as text
+    assert "\\<img" in label and not re.search(r"(?<!\\)[<>\[\]()]", label)  # Markdown-escaped
     assert list(dataframes(at)[0]["File"]) == [f"{HOSTILE}.yaml"]  # plain text cell
 
 
