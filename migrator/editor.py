@@ -323,12 +323,19 @@ class Editor:
 
     def __init__(self, doc: Document) -> None:
         self.doc = doc
-        self.expected = copy.deepcopy(doc.data)
+        self._expected: Any = None  # a copy of the data, made on the first edit (most changes make none)
         self._edits: list[_Edit] = []
         # Flow-style collections (JSON files, `{a: 1}`) hold no lines of their own to edit:
         # one edited inside is rendered anew as a whole, at these paths.
         self._rerender: set[Path] = set()
         self._emptied: set[Path] = set()  # block mappings whose every key was removed
+
+    @property
+    def expected(self) -> Any:
+        """The data the edited text must hold: the document's data with every edit applied."""
+        if self._expected is None:
+            self._expected = _copy_data(self.doc.data)
+        return self._expected
 
     # -- operations ----------------------------------------------------------
     def replace_key(
@@ -603,6 +610,18 @@ class Editor:
             else:
                 value = value[part]
         return value
+
+
+def _copy_data(value: Any) -> Any:
+    """A copy of parsed data: its dicts and lists are new, its scalars (all immutable) shared.
+
+    Several times faster than `copy.deepcopy`, which matters on megabyte files.
+    """
+    if type(value) is dict:
+        return {k: _copy_data(v) for k, v in value.items()}
+    if type(value) is list:
+        return [_copy_data(v) for v in value]
+    return value
 
 
 def _check_overlap(edits: list[_Edit], edit: _Edit) -> None:
