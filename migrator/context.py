@@ -5,29 +5,31 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from migrator.editor import Document, Editor
+from migrator.editor import DocumentView, Editor, get_in
 from migrator.report import Detection, Drop, Finding, Move, Severity
 from migrator.versions import Version
 from migrator.yamldoc import Path, format_path
+
+_MISSING = object()
 
 
 @dataclass
 class ChangeContext:
     """One change applied to one document.
 
-    A change reads `doc` (data and positions), edits through `editor`, and
-    records what it found and did. It never raises for a user's mistake: it
-    calls `block()` with the reason, and the engine refuses to write a file.
+    A change reads `doc` (the current data, and positions), edits through
+    `editor`, and records what it found and did. It never raises for a user's
+    mistake: it calls `block()` with the reason, and the engine refuses to
+    write a file. The editor is shared along the chain of changes.
     """
 
-    doc: Document
+    editor: Editor
     change_id: str
     target: Version
     detection: Detection
     release: str = "adaptive"
     namespace: str = "default"
     options: frozenset[str] = frozenset()  # opt-in rewrites the user asked for (see BreakingChange)
-    editor: Editor = field(init=False)
     findings: list[Finding] = field(default_factory=list)
     moved: list[Move] = field(default_factory=list)
     dropped: list[Drop] = field(default_factory=list)
@@ -36,18 +38,20 @@ class ChangeContext:
     blocked_reason: str | None = None
     applied: bool = False  # set when the change applies even without a text edit
 
-    def __post_init__(self) -> None:
-        self.editor = Editor(self.doc)
+    @property
+    def doc(self) -> DocumentView:
+        return DocumentView(self.editor)
 
     @property
     def data(self) -> Any:
-        return self.doc.data
+        """The values as this change found them (its own edits do not show here)."""
+        return self.editor.base
 
     def get(self, path: Path, default: Any = None) -> Any:
-        return self.doc.get(path, default)
+        return get_in(self.editor.base, path, default)
 
     def has(self, path: Path) -> bool:
-        return self.doc.has(path)
+        return get_in(self.editor.base, path, _MISSING) is not _MISSING
 
     def opted(self, option: str) -> bool:
         """Whether the user asked for the opt-in rewrite `option`."""

@@ -7,11 +7,16 @@ indentation and sequence style, and keeps everything else byte for byte.
 Each edit also updates the data we *expect* the result to hold; `finish()`
 re-parses the new text and refuses to hand it back unless it holds exactly
 that data. A wrong edit therefore becomes a clear refusal, never a wrong file.
+
+One editor serves a whole chain of changes: the expected data is updated by
+path copying (an edit copies only the containers on its path, so keeping a
+checkpoint costs nothing), and the text is re-parsed only when a change needs
+the position of something an earlier change rewrote (`NeedsFlush`), and once
+at the end, where only the top-level sections that changed are parsed again.
 """
 
 from __future__ import annotations
 
-import copy
 import json
 import math
 import re
@@ -22,11 +27,28 @@ from typing import Any
 from yaml.nodes import ScalarNode
 from yaml.resolver import Resolver
 
-from migrator.yamldoc import LINE_BREAK, Node, ParsedYaml, Path, format_path, parse, resolve_plain
+from migrator.errors import InputError
+from migrator.yamldoc import (
+    LINE_BREAK,
+    Node,
+    ParsedYaml,
+    Path,
+    format_path,
+    parse,
+    resolve_plain,
+    split_lines,
+)
 
 
 class EditError(Exception):
     """The file's layout at this place is one we do not edit automatically."""
+
+
+class NeedsFlush(Exception):
+    """A change asked about text an earlier change rewrote: re-parse, then run it again."""
+
+
+_UNSET: Any = object()
 
 
 @dataclass(frozen=True)
@@ -46,13 +68,34 @@ class Style:
 class Document:
     """A parsed values file: its lines, its node tree and its data."""
 
-    def __init__(self, text: str, parsed: ParsedYaml | None = None) -> None:
+    def __init__(self, text: str, parsed: ParsedYaml | None = None, *, data: Any = _UNSET) -> None:
+        """Parse `text` now, or, given its (verified) `data`, only when a position is asked for."""
         self.text = text
-        self.parsed = parsed if parsed is not None else parse(text)
-        self.lines = self.parsed.lines
-        self.root = self.parsed.root
-        self.data = self.parsed.data
+        self._parsed = parsed if parsed is not None or data is not _UNSET else parse(text)
+        self._data = data
         self._style: Style | None = None
+
+    @property
+    def parsed(self) -> ParsedYaml:
+        if self._parsed is None:
+            self._parsed = parse(self.text)
+        return self._parsed
+
+    @property
+    def lines(self) -> list[str]:
+        return self.parsed.lines
+
+    @property
+    def root(self) -> Node | None:
+        return self.parsed.root
+
+    @property
+    def data(self) -> Any:
+        return self.parsed.data if self._data is _UNSET else self._data
+
+    @data.setter
+    def data(self, value: Any) -> None:
+        self._data = value
 
     # -- lookup ------------------------------------------------------------
     def entry(self, path: Path) -> tuple[Node | None, Node] | None:
@@ -89,19 +132,10 @@ class Document:
         return None
 
     def get(self, path: Path, default: Any = None) -> Any:
-        value = self.data
-        for part in path:
-            if (isinstance(value, dict) and part in value) or (
-                isinstance(value, list) and isinstance(part, int) and 0 <= part < len(value)
-            ):
-                value = value[part]
-            else:
-                return default
-        return value
+        return get_in(self.data, path, default)
 
     def has(self, path: Path) -> bool:
-        sentinel = object()
-        return self.get(path, sentinel) is not sentinel
+        return get_in(self.data, path, _UNSET) is not _UNSET
 
     def source_text(self, node: Node) -> str | None:
         """The node's own text when it is a one-line scalar (quotes included), else None."""
@@ -135,6 +169,19 @@ class Document:
         if self._style is None:
             self._style = _detect_style(self)
         return self._style
+
+
+def get_in(data: Any, path: Path, default: Any = None) -> Any:
+    """The value at `path` in plain data, or `default`."""
+    value = data
+    for part in path:
+        if (isinstance(value, dict) and part in value) or (
+            isinstance(value, list) and isinstance(part, int) and 0 <= part < len(value)
+        ):
+            value = value[part]
+        else:
+            return default
+    return value
 
 
 def _key_text(node: Node) -> Any:
@@ -226,21 +273,23 @@ def _double_quoted(text: str) -> str:
 
 
 class _Renderer:
-    def __init__(self, doc: Document, quote: str, comments: dict[Path, str]) -> None:
-        self.doc = doc
-        self.style = doc.style
+    def __init__(self, editor: Editor, quote: str, comments: dict[Path, str]) -> None:
+        self.editor = editor
+        self.doc = editor.doc
+        self.style = editor.doc.style
         self.quote = quote
         self.comments = comments
 
     def value_text(self, value: Any) -> str | None:
         """One-line text for a scalar, empty collection, or kept one-line source; else None."""
         if isinstance(value, Keep):
+            self.editor.check_clean(value.path)
             found = self.doc.entry(value.path)
             if found:
                 text = self.doc.source_text(found[1])
                 if text is not None:
                     return text
-            return self.value_text(self.doc.get(value.path))
+            return self.value_text(get_in(self.editor.base, value.path))
         if isinstance(value, dict):
             return "{}" if not value else None
         if isinstance(value, list):
@@ -291,18 +340,21 @@ class _Renderer:
 
     def resolve(self, value: Any) -> Any:
         if isinstance(value, Keep):
-            return copy.deepcopy(self.doc.get(value.path))
+            return get_in(self.editor.base, value.path)
         return value
 
 
-def materialise(doc: Document, value: Any) -> Any:
-    """The plain data a value to render stands for (Keep markers resolved)."""
+def materialise(data: Any, value: Any) -> Any:
+    """The plain data a value to render stands for (Keep markers resolved against `data`).
+
+    Kept values are shared, not copied: expected data is never changed in place.
+    """
     if isinstance(value, Keep):
-        return copy.deepcopy(doc.get(value.path))
+        return get_in(data, value.path)
     if isinstance(value, dict):
-        return {k: materialise(doc, v) for k, v in value.items()}
+        return {k: materialise(data, v) for k, v in value.items()}
     if isinstance(value, list):
-        return [materialise(doc, v) for v in value]
+        return [materialise(data, v) for v in value]
     return value
 
 
@@ -323,8 +375,12 @@ class Editor:
 
     def __init__(self, doc: Document) -> None:
         self.doc = doc
-        self._expected: Any = None  # a copy of the data, made on the first edit (most changes make none)
+        # The data the edited text must hold. Never changed in place: each edit copies the
+        # containers on its path (so the document's own data stays as parsed).
+        self._expected: Any = doc.data
+        self.base: Any = doc.data  # the data as the current change found it (see begin())
         self._edits: list[_Edit] = []
+        self._dirty: list[Path] = []  # paths whose text an edit rewrote: their positions are stale
         # Flow-style collections (JSON files, `{a: 1}`) hold no lines of their own to edit:
         # one edited inside is rendered anew as a whole, at these paths.
         self._rerender: set[Path] = set()
@@ -333,9 +389,49 @@ class Editor:
     @property
     def expected(self) -> Any:
         """The data the edited text must hold: the document's data with every edit applied."""
-        if self._expected is None:
-            self._expected = _copy_data(self.doc.data)
         return self._expected
+
+    def get(self, path: Path, default: Any = None) -> Any:
+        return get_in(self._expected, path, default)
+
+    def has(self, path: Path) -> bool:
+        return get_in(self._expected, path, _UNSET) is not _UNSET
+
+    # -- chains of changes -----------------------------------------------------
+    def check_clean(self, path: Path) -> None:
+        """Raise NeedsFlush when `path` lies in text an edit of this editor rewrote."""
+        for dirty in self._dirty:
+            if path[: len(dirty)] == dirty:
+                raise NeedsFlush(format_path(path))
+
+    def begin(self) -> tuple:
+        """Start a change: it reads (and `Keep` refers to) the data as of now. Returns a checkpoint."""
+        self.base = self._expected
+        return self.checkpoint()
+
+    def checkpoint(self) -> tuple:
+        """A mark to roll back to, e.g. when a change is blocked or must run again."""
+        return (
+            len(self._edits),
+            [len(e.new) for e in self._edits],
+            self._expected,
+            len(self._dirty),
+            frozenset(self._rerender),
+            frozenset(self._emptied),
+        )
+
+    def rollback(self, mark: tuple) -> None:
+        count, lengths, expected, dirty, rerender, emptied = mark
+        del self._edits[count:]
+        for edit, length in zip(self._edits, lengths, strict=True):
+            del edit.new[length:]
+        self._expected = expected
+        del self._dirty[dirty:]
+        self._rerender = set(rerender)
+        self._emptied = set(emptied)
+
+    def changed_since(self, mark: tuple) -> bool:
+        return mark[2] is not self._expected or self.checkpoint()[:2] != mark[:2]
 
     # -- operations ----------------------------------------------------------
     def replace_key(
@@ -352,32 +448,27 @@ class Editor:
         `comments` maps paths relative to the new key (() is the key itself) to
         inline comments; by default the old key's inline comment moves to the new key.
         """
-        if self._inside_flow(path[:-1]):
-            value = materialise(self.doc, new_value)
-            _replace_in_order(self._expected_parent(path), path[-1], new_key, value)
-            return
-        key_node, value_node = self._block_entry(path)
-        comments = dict(comments or {})
-        comments.setdefault((), self.doc.inline_comment(path))
-        rel = {(new_key, *k): v for k, v in comments.items()}
-        lines = _Renderer(self.doc, quote, rel).entry(new_key, new_value, key_node.start[1], (new_key,))
-        start, stop, kept = self._span(key_node, value_node)
-        self._add(_Edit(start, stop, lines, kept))
-        parent = self._expected_parent(path)
-        value = materialise(self.doc, new_value)
-        _replace_in_order(parent, path[-1], new_key, value)
+        value = materialise(self.base, new_value)
+        if not self._inside_flow(path[:-1]):
+            key_node, value_node = self._block_entry(path)
+            comments = dict(comments or {})
+            comments.setdefault((), self.doc.inline_comment(path))
+            rel = {(new_key, *k): v for k, v in comments.items()}
+            lines = _Renderer(self, quote, rel).entry(new_key, new_value, key_node.start[1], (new_key,))
+            start, stop, kept = self._span(key_node, value_node)
+            self._add(_Edit(start, stop, lines, kept))
+        self._update(path[:-1], lambda m: _replace_in_order(m, path[-1], new_key, value))
+        self._dirty += [path, (*path[:-1], new_key)]
 
     def remove_key(self, path: Path) -> None:
         """Remove the key at `path` and its value; full-line comments inside stay."""
-        if self._inside_flow(path[:-1]):
-            self._expected_parent(path).pop(path[-1], None)
-            return
-        key_node, value_node = self._block_entry(path)
-        start, stop, kept = self._span(key_node, value_node)
-        self._add(_Edit(start, stop, [], kept))
-        parent = self._expected_parent(path)
-        parent.pop(path[-1], None)
-        if not parent and path[:-1]:
+        if not self._inside_flow(path[:-1]):
+            key_node, value_node = self._block_entry(path)
+            start, stop, kept = self._span(key_node, value_node)
+            self._add(_Edit(start, stop, [], kept))
+        self._update(path[:-1], lambda m: m.pop(path[-1], None))
+        self._dirty.append(path)
+        if path[:-1] and self.get(path[:-1]) == {}:
             # The mapping is now empty: without `{}` it would read back as null.
             self._emptied.add(path[:-1])
 
@@ -391,16 +482,19 @@ class Editor:
         quote: str = "",
     ) -> None:
         """Add `key: value` at the end of the block mapping at `parent_path` (created if missing)."""
+        self.check_clean(parent_path)
         rel = {(key, *k): v for k, v in (comments or {}).items()}
         found = self.doc.entry(parent_path) if parent_path else (None, self.doc.root)
         if found is None or found[1] is None:
             if not parent_path:
                 raise EditError("the file is empty; there is no mapping to add keys to")
+            if self.get(parent_path) is not None:
+                raise NeedsFlush(format_path(parent_path))  # an earlier change created it
             # The parent does not exist: add it, with this key inside, to its own parent.
             self.add_key(parent_path[:-1], parent_path[-1], {key: value}, comments=rel, quote=quote)
             return
         key_node, node = found
-        renderer = _Renderer(self.doc, quote, rel)
+        renderer = _Renderer(self, quote, rel)
         if node.kind == "map" and node.flow and node.items and self._inside_flow(parent_path):
             pass  # the flow collection is rendered anew as a whole in text()
         elif node.kind == "map" and not node.flow and node.items:
@@ -420,23 +514,25 @@ class Editor:
             or (node.kind == "scalar" and node.value == "" and node.style in (None, ""))
         ):
             # `parent: {}` or `parent:` (null): rewrite the parent's line as a block mapping.
-            parent_key_path = parent_path
             head = self.doc.source_text(key_node) or render_scalar(key_node.value, "")
             col = key_node.start[1]
-            comment = self.doc.inline_comment(parent_key_path)
+            comment = self.doc.inline_comment(parent_path)
             inner = renderer.entry(key, value, col + self.doc.style.indent, (key,))
             start, stop, kept = self._span(key_node, node)
             self._add(_Edit(start, stop, [f"{' ' * col}{head}:{comment}", *inner], kept))
+            self._dirty.append(parent_path)
         else:
             raise EditError(
                 f"`{format_path(parent_path)}` (line {(key_node or node).start[0] + 1}) is written in "
                 "flow style or is not a mapping; it cannot be extended automatically"
             )
-        parent = self._expected_container(parent_path)
-        parent[key] = materialise(self.doc, value)
+        new = materialise(self.base, value)
+        self._update(parent_path, lambda m: m.__setitem__(key, new))
+        self._dirty.append((*parent_path, key))
 
     def set_scalar(self, path: Path, value: Any, *, quote: str | None = None) -> None:
         """Replace a one-line scalar's text in place (works inside list items and flow style too)."""
+        self.check_clean(path)
         found = self.doc.entry(path)
         if not found or found[1].kind != "scalar" or self.doc.source_text(found[1]) is None:
             raise EditError(f"`{format_path(path)}` is not a one-line value")
@@ -450,8 +546,8 @@ class Editor:
             line = self.doc.lines[line_no]
             new_line = line[: node.start[1]] + render_scalar(value, style) + line[node.end[1] :]
             self._add(_Edit(line_no, line_no + 1, [LINE_BREAK.sub("", new_line)], []))
-        parent = self._expected_parent(path)
-        parent[path[-1]] = value
+        self._update(path[:-1], lambda m: m.__setitem__(path[-1], value))
+        self._dirty.append(path)
 
     # -- result ----------------------------------------------------------------
     def has_edits(self) -> bool:
@@ -459,8 +555,32 @@ class Editor:
 
     def text(self) -> str:
         """The new text: untouched lines exactly as they were."""
+        return "".join(self._build()[0])
+
+    def finish(self, *, positions: bool = True) -> Document:
+        """The edited Document, checked to hold exactly the intended data.
+
+        With `positions=False` (the end of a chain) only the top-level sections that
+        changed are parsed again when that proves the same; the rest is parsed on demand.
+        """
+        lines, line_map = self._build()
+        text = "".join(lines)
+        if not self.has_edits():
+            return self.doc
+        if not positions and self._verify_sections(lines, line_map):
+            return Document(text, data=self._expected)
+        try:
+            result = Document(text)
+        except Exception as exc:  # the edit produced text that does not parse
+            raise EditError(f"the edited file would not be valid YAML ({exc})") from None
+        if not _same(result.data, self._expected):
+            raise EditError("the edited file would not hold the intended values; nothing was changed")
+        return result
+
+    def _build(self) -> tuple[list[str], dict[int, int]]:
+        """The new lines, and where each untouched original line now stands."""
         if () in self._rerender:
-            return self._render_whole()
+            return split_lines(self._render_whole()), {}
         edits = list(self._edits)
         for path in sorted(self._rerender, key=len):
             if any(path[: len(other)] == other for other in self._rerender if other != path):
@@ -469,52 +589,111 @@ class Editor:
             _check_overlap(edits, edit)
             edits.append(edit)
         for path in self._emptied:
-            if isinstance(self._expected_container(path), dict) and not self._expected_container(path):
+            if self.get(path) == {}:
                 edit = self._empty_mapping_edit(path)
                 _check_overlap(edits, edit)
                 edits.append(edit)
-        lines = list(self.doc.lines)
+        lines = self.doc.lines
         newline = self.doc.style.newline
-        for edit in sorted(edits, key=lambda e: e.start, reverse=True):
+        spans = []
+        for edit in sorted(edits, key=lambda e: (e.start, e.stop)):
+            start, stop = edit.start, edit.stop
+            if not edit.new:
+                if stop < len(lines) and _blank(lines[stop]) and (start == 0 or _blank(lines[start - 1])):
+                    stop += 1  # removing a key must not leave two blank lines where there was one
+                elif (
+                    stop >= len(lines)
+                    and start > 0
+                    and _blank(lines[start - 1])
+                    and not _in_block_scalar(self.doc, start - 1)
+                ):
+                    start -= 1  # removing the file's last key must not leave a blank line at its end
             new = [line + newline for line in edit.new] + [lines[i] for i in edit.kept]
-            stop = edit.stop
-            if (
-                not edit.new
-                and stop < len(lines)
-                and _blank(lines[stop])
-                and (edit.start == 0 or _blank(lines[edit.start - 1]))
-            ):
-                stop += 1  # removing a key must not leave two blank lines where there was one
-            start = edit.start
-            if (
-                not new
-                and stop >= len(lines)
-                and start > 0
-                and _blank(lines[start - 1])
-                and not _in_block_scalar(self.doc, start - 1)
-            ):
-                start -= 1  # removing the file's last key must not leave a blank line at its end
-            if start > 0 and new and not LINE_BREAK.search(lines[start - 1]):
-                lines[start - 1] += newline  # inserting after a last line with no newline
-            if not new and 0 < start < stop >= len(lines) and not LINE_BREAK.search(lines[stop - 1]):
-                # Removing the last lines: keep the file's missing final newline missing.
-                lines[start - 1] = LINE_BREAK.sub("", lines[start - 1])
-            lines[start:stop] = new
-        text = "".join(lines)
-        if self.doc.lines and not LINE_BREAK.search(self.doc.lines[-1]) and text.endswith(newline):
-            text = text[: -len(newline)]  # the file had no final newline; it still has none
-        return text
+            spans.append((start, stop, new))
+        out: list[str] = []
+        line_map: dict[int, int] = {}
+        position = 0
+        for start, stop, new in spans:
+            start = max(start, position)
+            for i in range(position, start):
+                line_map[i] = len(out)
+                out.append(lines[i])
+            if new and out and not LINE_BREAK.search(out[-1]):
+                out[-1] += newline  # inserting after a last line with no newline
+            out.extend(new)
+            position = max(position, stop)
+        for i in range(position, len(lines)):
+            line_map[i] = len(out)
+            out.append(lines[i])
+        if lines and not LINE_BREAK.search(lines[-1]) and out and out[-1].endswith(newline):
+            out[-1] = out[-1][: -len(newline)]  # the file had no final newline; it still has none
+        return out, line_map
 
-    def finish(self) -> Document:
-        """Re-parse the new text and check it holds exactly the intended data."""
-        text = self.text()
-        try:
-            result = Document(text)
-        except Exception as exc:  # the edit produced text that does not parse
-            raise EditError(f"the edited file would not be valid YAML ({exc})") from None
-        if not _same(result.data, self.expected):
+    def _verify_sections(self, lines: list[str], line_map: dict[int, int]) -> bool:
+        """Check the new text by parsing only the top-level sections that changed.
+
+        Sound for a block mapping at the top with no aliases: each top-level key's
+        section then parses on its own, untouched sections are byte-identical, and
+        their data was not changed (the same objects). False: parse the whole text.
+        """
+        doc = self.doc
+        root, expected, original = doc.root, self._expected, doc.data
+        if (
+            root is None
+            or root.kind != "map"
+            or root.flow
+            or doc.parsed.aliases
+            or not isinstance(expected, dict)
+            or any(k.start[1] != 0 or k.kind != "scalar" for k, _ in root.items)
+        ):
+            return False
+        starts = [k.start[0] for k, _ in root.items] + [len(doc.lines)]
+        keys = [_key_text(k) for k, _ in root.items]
+        if any(e.start < starts[0] or (e.start == e.stop == starts[0] and e.new) for e in self._edits):
+            return False  # an edit before the first key
+        touched = []
+        for i in range(len(keys)):
+            low, high = starts[i], starts[i + 1]
+            touched.append(
+                any(
+                    (e.start < high and e.stop > low) or (e.start == e.stop and low < e.start <= high)
+                    for e in self._edits
+                )
+                or any(p[:1] == (keys[i],) for p in self._rerender | self._emptied)
+            )
+        seen: dict[Any, Any] = {}
+        i = 0
+        while i < len(keys):
+            if not touched[i]:
+                if keys[i] not in expected or expected[keys[i]] is not original.get(keys[i], _UNSET):
+                    return False
+                seen[keys[i]] = expected[keys[i]]
+                i += 1
+                continue
+            j = i
+            while j + 1 < len(keys) and touched[j + 1]:
+                j += 1
+            begin = line_map.get(starts[i] - 1, -1) + 1 if starts[i] > 0 else 0
+            end = line_map.get(starts[j + 1]) if j + 1 < len(keys) else len(lines)
+            if begin < 0 or end is None or (starts[i] > 0 and (starts[i] - 1) not in line_map):
+                return False
+            try:
+                section = parse("".join(lines[begin:end]))
+            except InputError as exc:
+                raise EditError(f"the edited file would not be valid YAML ({exc})") from None
+            data = section.data if section.data is not None else {}
+            if not isinstance(data, dict) or section.aliases:
+                return False
+            for key, value in data.items():
+                if key in seen:
+                    return False
+                seen[key] = value
+            i = j + 1
+        if seen.keys() != expected.keys():
             raise EditError("the edited file would not hold the intended values; nothing was changed")
-        return result
+        if not all(_same(seen[k], expected[k]) for k in expected):
+            raise EditError("the edited file would not hold the intended values; nothing was changed")
+        return True
 
     # -- flow style ---------------------------------------------------------------
     def _inside_flow(self, path: Path) -> bool:
@@ -523,11 +702,13 @@ class Editor:
             self._rerender.add(())
             return True
         for cut in range(1, len(path) + 1):
+            self.check_clean(path[:cut])
             found = self.doc.entry(path[:cut])
             if not found:
                 return False
             if found[1].kind in ("map", "seq") and found[1].flow and found[1].items:
                 self._rerender.add(path[:cut])
+                self._dirty.append(path[:cut])
                 return True
         return False
 
@@ -536,7 +717,7 @@ class Editor:
         text = self.doc.text
         second = self.doc.lines[1] if len(self.doc.lines) > 1 else ""
         indent = len(second) - len(second.lstrip(" ")) or None
-        body = json.dumps(self.expected, indent=indent, ensure_ascii=False)
+        body = json.dumps(self._expected, indent=indent, ensure_ascii=False)
         if not text.lstrip().startswith("{"):
             raise EditError("the file is written in flow style but is not JSON; edit it by hand")
         newline = self.doc.style.newline
@@ -544,7 +725,7 @@ class Editor:
         return body.replace("\n", newline) + ending
 
     def _empty_mapping_edit(self, path: Path) -> _Edit:
-        key_node, _ = self._block_entry(path)
+        key_node, _ = self._block_entry(path, check=False)
         line_no = key_node.start[0]
         line = LINE_BREAK.sub("", self.doc.lines[line_no])
         comment = self.doc.inline_comment(path)
@@ -552,10 +733,10 @@ class Editor:
         return _Edit(line_no, line_no + 1, [f"{head} {{}}{comment}"], [])
 
     def _rerender_edit(self, path: Path) -> _Edit:
-        key_node, value_node = self._block_entry(path)
-        value = self._expected_container(path)
+        key_node, value_node = self._block_entry(path, check=False)
+        value = self.get(path)
         comment = self.doc.inline_comment(path)
-        renderer = _Renderer(self.doc, "", {(path[-1],): comment})
+        renderer = _Renderer(self, "", {(path[-1],): comment})
         lines = renderer.entry(path[-1], value, key_node.start[1], (path[-1],))
         start, stop, kept = self._span(key_node, value_node)
         return _Edit(start, stop, lines, kept)
@@ -570,9 +751,13 @@ class Editor:
         _check_overlap(self._edits, edit)
         self._edits.append(edit)
 
-    def _block_entry(self, path: Path) -> tuple[Node, Node]:
+    def _block_entry(self, path: Path, *, check: bool = True) -> tuple[Node, Node]:
+        if check:
+            self.check_clean(path)
         found = self.doc.entry(path)
         if not found or found[0] is None:
+            if check and self.has(path):
+                raise NeedsFlush(format_path(path))  # an earlier change created it
             raise EditError(f"`{format_path(path)}` is not a key of the file")
         key_node, value_node = found
         parent = self.doc.entry(path[:-1]) if path[:-1] else (None, self.doc.root)
@@ -597,31 +782,73 @@ class Editor:
         kept = [i for i in range(start + 1, end + 1) if i not in covered and not _blank(self.doc.lines[i])]
         return start, end + 1, kept
 
-    def _expected_parent(self, path: Path) -> Any:
-        return self._expected_container(path[:-1])
-
-    def _expected_container(self, path: Path) -> Any:
-        value = self.expected
-        for part in path:
-            if isinstance(value, dict):
-                if value.get(part) is None:
-                    value[part] = {}  # a missing or null parent becomes a mapping
-                value = value[part]
-            else:
-                value = value[part]
-        return value
+    def _update(self, path: Path, change: Any) -> None:
+        """Apply `change` to a fresh copy of the container at `path`, copying its ancestors."""
+        self._expected = _assoc(self._expected, path, change)
 
 
-def _copy_data(value: Any) -> Any:
-    """A copy of parsed data: its dicts and lists are new, its scalars (all immutable) shared.
+class DocumentView:
+    """What a change sees of the document during a chain: current data, positions while valid."""
 
-    Several times faster than `copy.deepcopy`, which matters on megabyte files.
-    """
-    if type(value) is dict:
-        return {k: _copy_data(v) for k, v in value.items()}
-    if type(value) is list:
-        return [_copy_data(v) for v in value]
-    return value
+    def __init__(self, editor: Editor) -> None:
+        self._editor = editor
+
+    @property
+    def data(self) -> Any:
+        """The values as the current change found them."""
+        return self._editor.base
+
+    @property
+    def lines(self) -> list[str]:
+        return self._editor.doc.lines
+
+    @property
+    def style(self) -> Style:
+        return self._editor.doc.style
+
+    def get(self, path: Path, default: Any = None) -> Any:
+        return get_in(self._editor.base, path, default)
+
+    def has(self, path: Path) -> bool:
+        return get_in(self._editor.base, path, _UNSET) is not _UNSET
+
+    def entry(self, path: Path) -> tuple[Node | None, Node] | None:
+        self._editor.check_clean(path)
+        return self._editor.doc.entry(path)
+
+    def inline_comment(self, path: Path) -> str:
+        self._editor.check_clean(path)
+        return self._editor.doc.inline_comment(path)
+
+    def source_text(self, node: Node) -> str | None:
+        return self._editor.doc.source_text(node)
+
+    def line_of(self, path: Path) -> int | None:
+        """The line in the text this chain started from (None once an edit moved it)."""
+        try:
+            self._editor.check_clean(path)
+        except NeedsFlush:
+            return None
+        return self._editor.doc.line_of(path)
+
+
+def _assoc(root: Any, path: Path, change: Any) -> Any:
+    """A new `root` whose container at `path` is a changed copy; nothing is changed in place."""
+    if root is None:
+        root = {}  # a missing or null parent becomes a mapping
+    if isinstance(root, dict):
+        new: Any = dict(root)
+    elif isinstance(root, list):
+        new = list(root)
+    else:
+        raise EditError(f"cannot edit inside a {type(root).__name__}")
+    if not path:
+        change(new)
+        return new
+    head = path[0]
+    child = new.get(head) if isinstance(new, dict) else new[head]
+    new[head] = _assoc(child, path[1:], change)
+    return new
 
 
 def _check_overlap(edits: list[_Edit], edit: _Edit) -> None:

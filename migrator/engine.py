@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import replace
+from functools import partial
 
 from migrator.context import ChangeContext
 from migrator.detect import detect
-from migrator.editor import Document, EditError
+from migrator.editor import Document, EditError, Editor, NeedsFlush
 from migrator.errors import InputError
 from migrator.reader import read_source
-from migrator.registry import all_changes, known_options
+from migrator.registry import BreakingChange, all_changes, known_options
 from migrator.report import SEVERITY_ORDER, ChangeOutcome, Finding, Report
 from migrator.versions import Version, latest
 from migrator.yamldoc import LINE_BREAK, format_path
@@ -89,25 +90,24 @@ def analyze(
         original_yaml=source.wrap(doc.text),
     )
 
-    current = doc
+    make_ctx = partial(
+        ChangeContext,
+        target=target_version,
+        detection=detection,
+        release=release,
+        namespace=namespace,
+        options=chosen,
+    )
+    plan = [c for c in all_changes() if c.parsed_version <= target_version]
+    try:
+        current, runs = _chain(doc, plan, make_ctx, strict=False)
+    except _VerificationFailed:
+        # Re-run checking the text after every change, to refuse exactly the change at fault.
+        current, runs = _chain(doc, plan, make_ctx, strict=True)
+
     blocked = False
-    for change in all_changes():
-        if change.parsed_version > target_version:
-            break
-        ctx = ChangeContext(current, change.id, target_version, detection, release, namespace, chosen)
-        try:
-            change.apply(ctx)
-            if ctx.blocked_reason is None and ctx.editor.has_edits():
-                current = ctx.editor.finish()
-        except EditError as exc:
-            ctx.block(f"The file could not be edited safely here: {exc}.", code="edit-refused")
-        if ctx.blocked_reason is not None:
-            status = "blocked"
-            blocked = True
-        elif ctx.editor.has_edits() or ctx.applied:
-            status = "applied"
-        else:
-            status = "not-needed"
+    for change, ctx, status in runs:
+        blocked = blocked or status == "blocked"
         report.changes.append(
             ChangeOutcome(
                 id=change.id,
@@ -137,6 +137,61 @@ def analyze(
     _preview_and_validate(report, current, target_version)
     report.findings.sort(key=lambda f: SEVERITY_ORDER[f.severity])
     return report
+
+
+class _VerificationFailed(Exception):
+    """Deferred verification refused the chain's text; the strict re-run finds the change at fault."""
+
+
+def _chain(
+    doc: Document, plan: list[BreakingChange], make_ctx: Callable[..., ChangeContext], *, strict: bool
+) -> tuple[Document, list[tuple[BreakingChange, ChangeContext, str]]]:
+    """Apply the changes in order on one shared editor.
+
+    The text is re-parsed only when a change needs positions an earlier change
+    rewrote (NeedsFlush), and once at the end; `strict` re-parses and verifies
+    after every change instead.
+    """
+    editor = Editor(doc)
+    runs = []
+    for change in plan:
+        for attempt in (1, 2):
+            mark = editor.begin()
+            ctx = make_ctx(editor, change.id)
+            try:
+                change.apply(ctx)
+            except NeedsFlush:
+                editor.rollback(mark)
+                if attempt == 2:  # pragma: no cover - a fresh editor has no stale positions
+                    raise
+                editor = Editor(_flush(editor))
+                continue
+            except EditError as exc:
+                editor.rollback(mark)
+                ctx.block(f"The file could not be edited safely here: {exc}.", code="edit-refused")
+            break
+        if ctx.blocked_reason is not None:
+            editor.rollback(mark)  # a blocked change leaves the text as it found it
+            runs.append((change, ctx, "blocked"))
+            continue
+        edited = editor.changed_since(mark)
+        if strict and edited:
+            try:
+                editor = Editor(editor.finish())
+            except EditError as exc:
+                editor.rollback(mark)
+                ctx.block(f"The file could not be edited safely here: {exc}.", code="edit-refused")
+                runs.append((change, ctx, "blocked"))
+                continue
+        runs.append((change, ctx, "applied" if edited or ctx.applied else "not-needed"))
+    return _flush(editor, positions=False), runs
+
+
+def _flush(editor: Editor, *, positions: bool = True) -> Document:
+    try:
+        return editor.finish(positions=positions)
+    except EditError as exc:
+        raise _VerificationFailed(str(exc)) from None
 
 
 def _preview_and_validate(report: Report, doc: Document, target: Version) -> None:

@@ -82,6 +82,7 @@ class ParsedYaml:
     data: Any
     lines: list[str]  # the text split at libyaml's line breaks, endings kept
     node_count: int
+    aliases: int = 0  # how many aliases the text uses (0: every node stands at one place)
 
 
 # ---------------------------------------------------------------------------
@@ -206,14 +207,14 @@ def parse(text: str) -> ParsedYaml:
     try:
         root, count, aliases = _build_tree(text, lines)
         if root is None:
-            return ParsedYaml(None, None, lines, 0)
+            return ParsedYaml(None, None, lines, 0, 0)
         if aliases:
             _check_alias_expansion(root, max(MIN_ALIAS_BUDGET, 2 * count))
         data = _to_data(root, ())
     finally:
         if collecting:
             gc.enable()
-    return ParsedYaml(root, data, lines, count)
+    return ParsedYaml(root, data, lines, count, aliases)
 
 
 def _snippet(lines: list[str], line: int | None) -> str | None:

@@ -1,0 +1,139 @@
+"""The shared editor of a chain of changes: checkpoints, flushes, deferred verification.
+
+The engine applies every change on one editor and re-parses only when a change
+needs positions an earlier change rewrote, and once at the end (parsing only the
+top-level sections that changed). These tests pin that machinery down with
+small synthetic changes, so that a fast path can never hand back a wrong file.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+import migrator.engine as engine
+from migrator.context import ChangeContext
+from migrator.editor import Document, EditError, Editor, Keep, NeedsFlush
+from migrator.registry import BreakingChange
+
+TEXT = "a:\n  x: 1  # the x\n  k: 2\nb:\n  z: 3\nc: 4\n"
+
+
+def _change(change_id: str, version: str, apply) -> BreakingChange:  # type: ignore[no-untyped-def]
+    return BreakingChange(
+        id=change_id,
+        version=version,
+        title=change_id,
+        explanation="",
+        automated="",
+        manual_steps=(),
+        example_before="",
+        example_after="",
+        apply=apply,
+    )
+
+
+def test_rewritten_path_needs_a_flush_and_rollback_restores_everything() -> None:
+    editor = Editor(Document(TEXT))
+    mark = editor.begin()
+    editor.replace_key(("a", "x"), "w", {"v": Keep(("a", "x"))})
+    assert editor.get(("a", "w")) == {"v": 1}
+    with pytest.raises(NeedsFlush):
+        editor.check_clean(("a", "w", "v"))
+    with pytest.raises(NeedsFlush):
+        editor.add_key(("a", "w"), "u", 5)  # created by an edit: its position is not known yet
+    editor.check_clean(("a", "k"))  # a sibling keeps its position
+    editor.rollback(mark)
+    assert editor.expected == Document(TEXT).data
+    assert editor.text() == TEXT
+    assert not editor.has_edits()
+
+
+def test_the_documents_own_data_is_never_changed_in_place() -> None:
+    doc = Document(TEXT)
+    before = doc.data
+    snapshot = {"a": {"x": 1, "k": 2}, "b": {"z": 3}, "c": 4}
+    editor = Editor(doc)
+    editor.remove_key(("a", "k"))
+    editor.add_key(("b",), "q", [1, 2])
+    assert doc.data is before and doc.data == snapshot
+    assert editor.expected["b"] == {"z": 3, "q": [1, 2]}
+    assert editor.expected["c"] is doc.data["c"]
+
+
+def test_finish_at_the_end_parses_only_the_changed_sections() -> None:
+    editor = Editor(Document(TEXT))
+    editor.replace_key(("b", "z"), "zz", 30)
+    result = editor.finish(positions=False)
+    assert result.text == "a:\n  x: 1  # the x\n  k: 2\nb:\n  zz: 30\nc: 4\n"
+    assert result._parsed is None  # verified by sections; positions parsed only on demand
+    assert result.data == {"a": {"x": 1, "k": 2}, "b": {"zz": 30}, "c": 4}
+    assert result.line_of(("b", "zz")) == 5
+
+
+def test_section_check_falls_back_to_a_full_parse_when_aliases_are_used() -> None:
+    text = "a: &base\n  x: 1\nb: *base\nc:\n  d: 1\n"
+    editor = Editor(Document(text))
+    editor.replace_key(("c", "d"), "e", 2)
+    result = editor.finish(positions=False)
+    assert result._parsed is not None  # parsed whole: sections are not independent here
+    assert result.data == {"a": {"x": 1}, "b": {"x": 1}, "c": {"e": 2}}
+
+
+def test_section_check_refuses_text_that_does_not_hold_the_intended_data() -> None:
+    editor = Editor(Document(TEXT))
+    editor.replace_key(("b", "z"), "zz", 30)
+    editor._edits[0].new = ["  zz: 31"]  # an editor bug: the text says something else
+    with pytest.raises(EditError, match="intended values"):
+        editor.finish(positions=False)
+
+
+def test_a_change_that_needs_rewritten_positions_runs_again_after_a_flush(monkeypatch) -> None:
+    calls: list[str] = []
+
+    def create_w(ctx: ChangeContext) -> None:
+        ctx.editor.replace_key(("a", "x"), "w", {"v": Keep(("a", "x"))})
+
+    def extend_w(ctx: ChangeContext) -> None:
+        calls.append("extend")
+        ctx.editor.add_key(("a", "w"), "u", 5)
+
+    changes = (_change("create-w", "0.1.0", create_w), _change("extend-w", "0.2.0", extend_w))
+    monkeypatch.setattr(engine, "all_changes", lambda: changes)
+    monkeypatch.setattr(engine, "latest", lambda: "0.2.0")
+    report = engine.analyze(TEXT, target="0.2.0")
+    assert calls == ["extend", "extend"]  # stopped once by NeedsFlush, then run on the new text
+    assert [c.status for c in report.changes] == ["applied", "applied"]
+    assert report.migrated_yaml == "a:\n  w:  # the x\n    v: 1\n    u: 5\n  k: 2\nb:\n  z: 3\nc: 4\n"
+
+
+def test_a_blocked_change_leaves_no_edit_behind(monkeypatch) -> None:
+    def edit_then_block(ctx: ChangeContext) -> None:
+        ctx.editor.remove_key(("c",))
+        ctx.block("a human must decide")
+
+    def harmless(ctx: ChangeContext) -> None:
+        ctx.editor.remove_key(("a", "k"))
+
+    changes = (_change("blocks", "0.1.0", edit_then_block), _change("edits", "0.2.0", harmless))
+    monkeypatch.setattr(engine, "all_changes", lambda: changes)
+    monkeypatch.setattr(engine, "latest", lambda: "0.2.0")
+    report = engine.analyze(TEXT, target="0.2.0")
+    assert report.status == "blocked" and report.migrated_yaml is None
+    assert [c.status for c in report.changes] == ["blocked", "applied"]
+
+
+def test_a_wrong_edit_found_at_the_end_is_pinned_on_its_change(monkeypatch) -> None:
+    def fine(ctx: ChangeContext) -> None:
+        ctx.editor.replace_key(("b", "z"), "zz", 3)
+
+    def wrong(ctx: ChangeContext) -> None:
+        ctx.editor.remove_key(("c",))
+        ctx.editor._update((), lambda m: m.__setitem__("c", 99))  # data and text now disagree
+
+    changes = (_change("fine", "0.1.0", fine), _change("wrong", "0.2.0", wrong))
+    monkeypatch.setattr(engine, "all_changes", lambda: changes)
+    monkeypatch.setattr(engine, "latest", lambda: "0.2.0")
+    report = engine.analyze(TEXT, target="0.2.0")
+    assert [c.status for c in report.changes] == ["applied", "blocked"]
+    assert report.status == "blocked" and report.migrated_yaml is None
+    assert any(f.code == "edit-refused" and f.change_id == "wrong" for f in report.findings)
