@@ -11,8 +11,9 @@ from migrator.detect import detect
 from migrator.editor import Document, EditError, Editor, NeedsFlush
 from migrator.errors import InputError
 from migrator.reader import read_source
-from migrator.registry import BreakingChange, all_changes, known_options
+from migrator.registry import BreakingChange, all_changes, get_change, known_options
 from migrator.report import SEVERITY_ORDER, ChangeOutcome, Finding, Report
+from migrator.secrets import mask_yaml_text
 from migrator.versions import Version, latest
 from migrator.yamldoc import LINE_BREAK, format_path
 
@@ -29,6 +30,9 @@ def load_document(data: bytes | str) -> tuple[Document, list[str], object]:
             lines = source.text.splitlines()
             if 0 < exc.line <= len(lines):
                 exc.snippet = lines[exc.line - 1]
+        if exc.snippet is not None:
+            # The offending line may hold a password: error messages never show one.
+            exc.snippet = mask_yaml_text(exc.snippet)
         if exc.snippet is not None and len(exc.snippet) > 160:
             start = max(0, (exc.column or 1) - 80)
             exc.snippet = ("…" if start else "") + exc.snippet[start : start + 160] + "…"
@@ -79,6 +83,8 @@ def analyze(
         )
     doc, notes, source = load_document(data)
     detection = detect(doc.data, doc.line_of)
+    # Pending means: still to do on the way to the chosen target.
+    detection.pending = [c for c in detection.pending if get_change(c).parsed_version <= target_version]
     report = Report(
         source=name,
         detected=detection,
@@ -87,7 +93,7 @@ def analyze(
         notes=list(notes),
         release=release,
         namespace=namespace,
-        original_yaml=source.wrap(doc.text),
+        original_yaml=source.original,
     )
 
     make_ctx = partial(

@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass, field
 
 from migrator.errors import InputError
+from migrator.yamldoc import split_lines
 
 MAX_BYTES = 5 * 1024 * 1024
 _HELM_HEADER = re.compile(r"^(USER-SUPPLIED VALUES|COMPUTED VALUES):[ \t]*(\r\n|\r|\n|$)")
@@ -26,13 +27,18 @@ _FOREIGN_BOMS = {
 
 @dataclass
 class Source:
-    text: str  # what we parse and edit: no BOM, no helm header
+    # What we parse and edit: no BOM; a `helm get values` header line is left as an empty
+    # line, so that line numbers in messages are the user's own.
+    text: str
+    original: str = ""  # the input as decoded, for showing what changed
     bom: bool = False
     header: str | None = None  # the `helm get values` header line that was removed
     notes: list[str] = field(default_factory=list)
 
     def wrap(self, text: str) -> str:
-        """The text to hand back: with the BOM the input had (the helm header is not values)."""
+        """The text to hand back: with the BOM the input had, without the helm header (not values)."""
+        if self.header is not None:
+            text = text[len(split_lines(text)[0]) :] if text else text
         return ("\ufeff" if self.bom else "") + text
 
 
@@ -44,7 +50,7 @@ def read_source(data: bytes | str, *, max_bytes: int = MAX_BYTES) -> Source:
             "(a values file is rarely over a few hundred KB)"
         )
     text = _decode(data) if isinstance(data, bytes) else data
-    source = Source(text)
+    source = Source(text, original=text)
     if source.text.startswith("\ufeff"):
         source.text = source.text[1:]
         source.bom = True
@@ -52,10 +58,10 @@ def read_source(data: bytes | str, *, max_bytes: int = MAX_BYTES) -> Source:
     match = _HELM_HEADER.match(source.text)
     if match:
         source.header = match.group(1) + ":"
-        source.text = source.text[match.end() :]
+        source.text = match.group(2) + source.text[match.end() :]
         source.notes.append(
             f"Removed the `{source.header}` line that `helm get values` prints: it is not part of the "
-            "values. Line numbers count from the line after it."
+            "values. Line numbers are those of the input."
         )
     if not source.text.strip():
         raise InputError("the input is empty: paste or upload a values file")

@@ -325,7 +325,9 @@ def test_helm_get_values_header_is_stripped_with_a_note(header: str, newline: st
     assert report.status == "migrated"
     assert any(header in note for note in report.notes)
     assert report.migrated_yaml == OLD_DB_MIGRATED.decode().replace("\n", newline)
-    assert header not in report.original_yaml
+    # The original is shown as given (the diff shows the header going); lines are the input's own.
+    assert report.original_yaml.startswith(header + newline)
+    assert [(e.path, e.line) for e in report.detected.evidence] == [("secrets.dbUrl", 3)]
 
 
 def test_a_key_named_like_the_header_is_not_stripped() -> None:
@@ -638,3 +640,13 @@ def test_odd_plain_numbers_are_read_like_helm_reads_them(text: str, value: objec
     from migrator.yamldoc import parse
 
     assert parse(report.migrated_yaml).data == {"harmony": {"note": value}}
+
+
+def test_an_error_on_a_secret_line_does_not_show_the_secret() -> None:
+    with pytest.raises(InputError) as caught:
+        analyze(b"secrets:\n  password: hunter2 # note\n  dbUrl: postgres://u:pw9@h/d\n   bad: [\n")
+    shown = f"{caught.value} {caught.value.snippet}"
+    assert "hunter2" not in shown and "pw9" not in shown
+    with pytest.raises(InputError) as caught:
+        analyze(b"secrets:\n  password: 'hunter2\n")
+    assert "hunter2" not in f"{caught.value} {caught.value.snippet}"
