@@ -537,3 +537,25 @@ def test_expand_uploads_and_zip_guards():
     assert out[4].error and "zip" in out[4].error
     archive = zipfile.ZipFile(io.BytesIO(files.zip_bytes([("v.yaml", b"1"), ("v.yaml", b"2")])))
     assert archive.namelist() == ["v.yaml", "v-2.yaml"]
+
+
+def test_opt_in_rewrites_are_offered_from_the_registry_and_applied_only_when_chosen() -> None:
+    from migrator.registry import known_options
+
+    text = (
+        "harmony:\n  computePools:\n    - name: train\n      replicas: 1\n"
+        '      capabilities: "TRAINING,EVALUATION"\n'
+    )
+    at = paste(new_app(), text)
+    offered = at.multiselect(key="up_opts")
+    assert [o.split(":")[0] for o in offered.options] == list(known_options())
+    assert offered.value == []
+
+    def latest_report() -> migrator.Report:
+        return list(at.session_state[ui.SESSION_CACHE_KEY].values())[-1]
+
+    assert 'capabilities: "TRAINING,EVALUATION"' in latest_report().migrated_yaml
+    assert "capabilities-job-offered" in {f.code for f in latest_report().findings}
+    offered.select("capabilities-job").run()
+    assert not at.exception
+    assert 'capabilities: "JOB"' in latest_report().migrated_yaml

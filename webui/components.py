@@ -152,19 +152,32 @@ def input_key(data: bytes, **options: Any) -> str:
 
 
 def analyze_cached(
-    data: bytes, *, name: str, target: str | None, release: str, namespace: str
+    data: bytes,
+    *,
+    name: str,
+    target: str | None,
+    release: str,
+    namespace: str,
+    options: tuple[str, ...] = (),
 ) -> Report | Failure:
     """The engine's analysis of `data`, cached in this session only (see the module doc)."""
     if len(data) > files.MAX_UPLOAD_BYTES:
         return Failure(files.too_big_message(len(data)))
-    key = input_key(data, name=name, target=target, release=release, namespace=namespace)
+    key = input_key(
+        data, name=name, target=target, release=release, namespace=namespace, options=list(options)
+    )
     cache: OrderedDict[str, Report | Failure] = st.session_state.setdefault(SESSION_CACHE_KEY, OrderedDict())
     if key in cache:
         cache.move_to_end(key)
         return cache[key]
     try:
         result: Report | Failure = migrator.analyze(
-            data, name=name, target=target, release=release or "adaptive", namespace=namespace or "default"
+            data,
+            name=name,
+            target=target,
+            release=release or "adaptive",
+            namespace=namespace or "default",
+            options=options,
         )
     except InputError as err:
         result = Failure.from_input_error(err)
@@ -262,11 +275,26 @@ def options_controls(prefix: str) -> dict[str, Any]:
         key=f"{prefix}_target",
         format_func=lambda v: f"{v} (newest)" if targets and v == targets[-1] else v,
     )
+    offered = opt_in_rewrites()
+    chosen = st.multiselect(
+        "Opt-in rewrites (off unless you choose them)",
+        list(offered),
+        key=f"{prefix}_opts",
+        format_func=lambda name: f"{name}: {offered[name]}",
+        help="Rewrites a breaking change offers but never applies by itself; the report says when "
+        "your file would use one.",
+    )
     return {
         "release": release.strip() or "adaptive",
         "namespace": namespace.strip() or "default",
         "target": target,
+        "options": tuple(sorted(chosen)),
     }
+
+
+def opt_in_rewrites() -> dict[str, str]:
+    """Each opt-in rewrite the registry offers, with the title of the change that offers it."""
+    return {name: f"{c.version} {c.title}" for c in catalogue_cached() for name in c.options}
 
 
 def secrets_toggle(key: str = "reveal_secrets") -> bool:
