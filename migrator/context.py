@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from migrator.editor import DocumentView, Editor, get_in
-from migrator.report import Detection, Drop, Finding, Move, Severity
+from migrator.report import Detection, Drop, Finding, Move, Severity, type_word
 from migrator.versions import Version
 from migrator.yamldoc import Path, format_path
 
@@ -98,11 +98,10 @@ class ChangeContext:
 
     def type_error(self, path: Path, expected: str) -> None:
         """Block on a value of the wrong type, naming the line, the key and the type found."""
-        found = type(self.get(path)).__name__
-        found = {"NoneType": "null", "dict": "mapping", "list": "list", "str": "string"}.get(found, found)
+        found = type_word(self.get(path))
         where = self.line(path)
         self.block(
-            f"`{format_path(path)}`{f' (line {where})' if where else ''} is a {found}; expected {expected}",
+            f"`{format_path(path)}`{f' (line {where})' if where else ''} is {found}; expected {expected}",
             path,
             code="invalid-value",
         )

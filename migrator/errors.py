@@ -28,14 +28,7 @@ class InputError(Exception):
         self.snippet = snippet
 
     def __str__(self) -> str:
-        where = ""
-        if self.line is not None:
-            where = f"line {self.line}"
-            if self.column is not None:
-                where += f", column {self.column}"
-            where += ": "
-        key = f" (key `{self.key}`)" if self.key else ""
-        return f"{where}{self.message}{key}"
+        return located(self.message, self.line, self.column, self.key)
 
     def to_dict(self) -> dict:
         return {
@@ -45,3 +38,11 @@ class InputError(Exception):
             "key": self.key,
             "snippet": self.snippet,
         }
+
+
+def located(message: str, line: int | None, column: int | None, key: str | None) -> str:
+    """`line 3, column 4: message (key `a.b`)`: the one way every face says where."""
+    where = ""
+    if line is not None:
+        where = f"line {line}" + (f", column {column}" if column is not None else "") + ": "
+    return f"{where}{message}" + (f" (key `{key}`)" if key else "")

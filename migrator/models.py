@@ -15,7 +15,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr, ValidationError
 
-from migrator.report import Finding
+from migrator.report import Finding, type_word
 
 Count = Annotated[StrictInt, Field(ge=0)]
 StringMap = dict[StrictStr, StrictStr]
@@ -89,25 +89,6 @@ _EXPECTED = {
 }
 
 
-def _type_word(value: Any) -> str:
-    """The YAML type of a value in words: never the value, which may be a secret."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, int):
-        return "a negative whole number" if value < 0 else "a whole number"
-    if isinstance(value, float):
-        return "a decimal number"
-    if isinstance(value, str):
-        return "text"
-    if isinstance(value, dict):
-        return "a mapping"
-    if isinstance(value, list):
-        return "a list"
-    return type(value).__name__
-
-
 def _format_path(parts: list[str | int]) -> str:
     out = ""
     for part in parts:
@@ -177,7 +158,7 @@ def validate_values(values: dict[str, Any]) -> list[Finding]:
         else:
             what = f"The key {path}" if entry["key"] else path
             message = (
-                f"{what} must be {' or '.join(entry['expected'])}; found {_type_word(entry['found'])}. "
+                f"{what} must be {' or '.join(entry['expected'])}; found {type_word(entry['found'])}. "
                 "The chart or Kubernetes rejects it, or reads it differently than you meant."
             )
         findings.append(Finding("invalid-value", "critical", path, message))

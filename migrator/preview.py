@@ -21,7 +21,7 @@ from migrator.chart_defaults import (
     harmony_defaults,
     known_capabilities,
 )
-from migrator.report import Finding, PoolPreview
+from migrator.report import Finding, PoolPreview, type_word
 
 # Keys a pool inherits from the harmony level with `pool.X | default harmony.X`.
 INHERITED_KEYS = (
@@ -98,25 +98,6 @@ def _as_int(value: Any, fallback: int) -> int:
     if isinstance(value, str) and value.strip().isdigit():
         return int(value.strip())
     return fallback
-
-
-def _type_word(value: Any) -> str:
-    """The YAML type of a value, in words (never the value itself)."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, int):
-        return "a whole number"
-    if isinstance(value, float):
-        return "a decimal number"
-    if isinstance(value, str):
-        return "text"
-    if isinstance(value, dict):
-        return "a mapping"
-    if isinstance(value, list):
-        return "a list"
-    return type(value).__name__
 
 
 def _as_text(value: Any) -> str:
@@ -198,7 +179,7 @@ def _capability_findings(path: str, name: str, raw: Any, chart_version: str) -> 
                 "warning",
                 _path(path, "capabilities"),
                 f'Pool {name!r}: capabilities must be comma-separated text such as "JOB,INFERENCE"; '
-                f"found {_type_word(raw)}, which the chart passes on unreadable to the workers.",
+                f"found {type_word(raw)}, which the chart passes on unreadable to the workers.",
             )
         )
         return text, findings
@@ -281,7 +262,7 @@ def preview_pools(
     pools_raw = harmony.get("computePools")
     pools_from_user = "computePools" in user_h
     if not isinstance(pools_raw, list) or not pools_raw:
-        found = "missing" if pools_raw is None else ("empty" if pools_raw == [] else _type_word(pools_raw))
+        found = "missing" if pools_raw is None else ("empty" if pools_raw == [] else type_word(pools_raw))
         code = "no-compute-pools" if pools_raw is None or pools_raw == [] else "invalid-pool"
         findings.append(
             Finding(
@@ -304,7 +285,7 @@ def preview_pools(
                     "invalid-pool",
                     "critical",
                     path,
-                    f"This compute pool entry is {_type_word(pool)}, not a mapping with a name: "
+                    f"This compute pool entry is {type_word(pool)}, not a mapping with a name: "
                     "the chart cannot render it.",
                 )
             )
@@ -344,7 +325,7 @@ def _preview_one(
         if raw_name is None or raw_name == "":
             what = "has no name"
         else:
-            what = f"has a name that is {_type_word(raw_name)}, not text (quote it)"
+            what = f"has a name that is {type_word(raw_name)}, not text (quote it)"
         findings.append(
             Finding(
                 "invalid-name",
@@ -401,7 +382,7 @@ def _preview_one(
                     "empty-override-ignored",
                     "warning",
                     _path(path, field_name),
-                    f"Pool {name!r} sets {field_name} to an empty value ({_type_word(own_value)}), "
+                    f"Pool {name!r} sets {field_name} to an empty value ({type_word(own_value)}), "
                     f"probably to clear it, but the chart treats empty as unset and uses the harmony-level "
                     f"{field_name} instead ({sources[field_name]}). Set it at the harmony level, "
                     "or give the pool a non-empty value.",

@@ -36,6 +36,7 @@ import streamlit as st
 
 import migrator
 from migrator import InputError, Report
+from migrator.errors import located
 from migrator.sidebyside import TooLarge, align_rows, render_html, stats, structural_changes
 from webui import files
 
@@ -135,14 +136,7 @@ class Failure:
         return cls(err.message, err.line, err.column, err.key, err.snippet)
 
     def one_line(self) -> str:
-        where = ""
-        if self.line is not None:
-            where = f"line {self.line}"
-            if self.column is not None:
-                where += f", column {self.column}"
-            where += ": "
-        key = f" (key {self.key})" if self.key else ""
-        return f"{where}{self.message}{key}"
+        return located(self.message, self.line, self.column, self.key)
 
 
 def input_key(data: bytes, **options: Any) -> str:
