@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 from functools import partial
@@ -220,21 +221,27 @@ def _with_line(finding: Finding, doc: Document, *, force: bool = False) -> Findi
     if (finding.line is not None and not force) or not finding.path or finding.path == "release":
         return finding
     path = _parse_path(finding.path)
+    if not path:
+        return finding
     if not doc.has(path) and finding.line is not None:
         return finding
     return replace(finding, line=doc.line_of(path))
 
 
+_PATH_PART = re.compile(r'\.?([^.\[\]]+)|\[(\d+)\]|\["(.*?)"\](?=\.|\[|$)')
+
+
 def _parse_path(text: str) -> tuple:
+    """`a.b[0]["x.y"]` -> ('a', 'b', 0, 'x.y'); () when the text is not such a path."""
     parts: list = []
-    for chunk in text.split("."):
-        name, _, rest = chunk.partition("[")
-        if name:
-            parts.append(name)
-        while rest:
-            index, _, rest = rest.partition("]")
-            parts.append(int(index))
-            rest = rest.lstrip("[")
+    position = 0
+    while position < len(text):
+        match = _PATH_PART.match(text, position)
+        if not match or match.end() == position:
+            return ()
+        name, index, quoted = match.groups()
+        parts.append(int(index) if index is not None else (quoted if quoted is not None else name))
+        position = match.end()
     return tuple(parts)
 
 

@@ -650,3 +650,11 @@ def test_an_error_on_a_secret_line_does_not_show_the_secret() -> None:
     with pytest.raises(InputError) as caught:
         analyze(b"secrets:\n  password: 'hunter2\n")
     assert "hunter2" not in f"{caught.value} {caught.value.snippet}"
+
+
+def test_findings_on_keys_with_dots_and_brackets_get_their_lines() -> None:
+    # Found by fuzzing: a key holding `[` broke the mapping of a finding's path to its line.
+    text = b'harmony:\n  nodeSelector:\n    "pool[gpu]": 1\n    ok.example.com/x: 2\n'
+    report = analyze(text, target=TARGET)
+    lines = {f.path: f.line for f in report.findings if f.code == "invalid-value"}
+    assert lines == {'harmony.nodeSelector["pool[gpu]"]': 3, 'harmony.nodeSelector["ok.example.com/x"]': 4}
