@@ -499,7 +499,7 @@ class Editor:
             pass  # the flow collection is rendered anew as a whole in text()
         elif node.kind == "map" and not node.flow and node.items:
             col = node.items[0][0].start[1]
-            line = node.content_end_line()
+            line = self._last_line(node)
             # Comment lines right after the last key, indented at least like the keys,
             # belong to that last key (e.g. commented-out examples): insert after them.
             while line + 1 < len(self.doc.lines):
@@ -777,10 +777,15 @@ class Editor:
 
     def _span(self, key_node: Node, value_node: Node) -> tuple[int, int, list[int]]:
         start = key_node.start[0]
-        end = value_node.content_end_line() if value_node.kind != "alias" else value_node.end[0]
+        end = max(start, self._last_line(value_node))
         covered = _content_lines(key_node) | _content_lines(value_node)
         kept = [i for i in range(start + 1, end + 1) if i not in covered and not _blank(self.doc.lines[i])]
         return start, end + 1, kept
+
+    def _last_line(self, node: Node) -> int:
+        """The node's last line of text; an empty value after `? key` is marked past the end."""
+        end = node.content_end_line() if node.kind != "alias" else node.end[0]
+        return min(end, len(self.doc.lines) - 1)
 
     def _update(self, path: Path, change: Any) -> None:
         """Apply `change` to a fresh copy of the container at `path`, copying its ancestors."""

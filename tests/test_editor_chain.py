@@ -137,3 +137,10 @@ def test_a_wrong_edit_found_at_the_end_is_pinned_on_its_change(monkeypatch) -> N
     assert [c.status for c in report.changes] == ["applied", "blocked"]
     assert report.status == "blocked" and report.migrated_yaml is None
     assert any(f.code == "edit-refused" and f.change_id == "wrong" for f in report.findings)
+
+
+def test_a_key_added_after_an_explicit_key_at_the_end_of_the_file() -> None:
+    # Found by fuzzing: the empty value of a last `? key` is marked past the last line.
+    editor = Editor(Document("a: 1\n? b\n"))
+    editor.add_key((), "c", 2)
+    assert editor.finish().data == {"a": 1, "b": None, "c": 2}

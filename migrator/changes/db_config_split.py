@@ -30,7 +30,10 @@ def parse_db_url(url: str) -> tuple[dict[str, str], list[str]]:
         raise UrlError("it is not a URL (no `scheme://`)")
     if scheme.lower() not in ("postgres", "postgresql"):
         raise UrlError(f"the scheme `{scheme}` is not postgres:// or postgresql://")
-    parts = urlsplit(text)
+    try:
+        parts = urlsplit(text)
+    except ValueError as exc:  # e.g. an unclosed or invalid [IPv6] host
+        raise UrlError(f"it is not a valid URL ({exc})") from None
     hostinfo = parts.netloc.rpartition("@")[2]
     if not hostinfo:
         raise UrlError("it names no host")
