@@ -16,7 +16,7 @@ from migrator.registry import BreakingChange, all_changes, get_change, known_opt
 from migrator.report import SEVERITY_ORDER, ChangeOutcome, Finding, Report
 from migrator.secrets import mask_yaml_text
 from migrator.versions import Version, latest
-from migrator.yamldoc import LINE_BREAK, format_path
+from migrator.yamldoc import LINE_BREAK
 
 POOLS_VERSION = Version("0.25.0")
 
@@ -246,8 +246,8 @@ def _parse_path(text: str) -> tuple:
 
 
 def migrate_text(data: bytes | str, *, target: str | None = None) -> str | None:
-    """The migrated text, or None when a human must decide first."""
+    """String in, string out (like black's `format_str`): the migrated text, or None when blocked."""
     return analyze(data, target=target).migrated_yaml
 
 
-__all__ = ["analyze", "format_path", "load_document", "migrate_text", "resolve_target"]
+__all__ = ["analyze", "load_document", "migrate_text", "resolve_target"]

@@ -116,8 +116,3 @@ def _mask_lines_fallback(text: str) -> str:
             line = f"{lead}{key}{colon}{MASK}{match.group(5) or ''}{match.group(6) or ''}"
         out.append(mask_string(line))
     return "".join(out)
-
-
-def redact_yaml(text: str) -> str:
-    """A copy to share: secrets masked, everything else as is."""
-    return mask_yaml_text(text)

@@ -144,3 +144,13 @@ def test_a_key_added_after_an_explicit_key_at_the_end_of_the_file() -> None:
     editor = Editor(Document("a: 1\n? b\n"))
     editor.add_key((), "c", 2)
     assert editor.finish().data == {"a": 1, "b": None, "c": 2}
+
+
+def test_migrate_text_is_string_in_string_out() -> None:
+    from migrator import migrate_text
+
+    assert migrate_text("harmony:\n  replicaCount: 2\n", target="0.25.0") == (
+        "harmony:\n  computePools:\n    - name: default\n      replicas: 2\n"
+    )
+    blocked = "harmony:\n  replicaCount: 2\n  computePools:\n    - name: x\n      replicas: 3\n"
+    assert migrate_text(blocked, target="0.25.0") is None
