@@ -16,6 +16,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr, ValidationError
 
 from migrator.report import Finding, type_word
+from migrator.yamldoc import format_path
 
 Count = Annotated[StrictInt, Field(ge=0)]
 StringMap = dict[StrictStr, StrictStr]
@@ -90,15 +91,7 @@ _EXPECTED = {
 
 
 def _format_path(parts: list[str | int]) -> str:
-    out = ""
-    for part in parts:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        elif part and all(ch.isalnum() or ch in "_-" for ch in part):
-            out += f".{part}" if out else part
-        else:
-            out += f'["{part}"]'
-    return out or "(top level)"
+    return format_path(tuple(parts)) or "(top level)"
 
 
 def _locate(values: Any, loc: tuple[Any, ...], missing: bool) -> tuple[list[str | int], Any]:

@@ -22,6 +22,7 @@ from migrator.chart_defaults import (
     known_capabilities,
 )
 from migrator.report import Finding, PoolPreview, type_word
+from migrator.yamldoc import format_path
 
 # Keys a pool inherits from the harmony level with `pool.X | default harmony.X`.
 INHERITED_KEYS = (
@@ -72,19 +73,8 @@ def helm_merge(defaults: dict[str, Any], user: dict[str, Any]) -> dict[str, Any]
 
 
 def _path(prefix: str, *parts: str | int) -> str:
-    """`harmony.computePools[1].replicas`: a path prefix plus keys and list indexes.
-
-    Keys with dots or spaces (e.g. node labels) are bracket-quoted so the path stays unambiguous.
-    """
-    out = prefix
-    for part in parts:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        elif part and all(ch.isalnum() or ch in "_-" for ch in part):
-            out += f".{part}" if out else part
-        else:
-            out += f'["{part}"]'
-    return out
+    """`harmony.computePools[1].replicas`: a path prefix plus keys and list indexes."""
+    return format_path(parts, prefix)
 
 
 def _as_int(value: Any, fallback: int) -> int:

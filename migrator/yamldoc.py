@@ -35,14 +35,20 @@ LINE_BREAK = re.compile(r"\r\n|\r|\n|\x85|\u2028|\u2029")
 Path = tuple[Any, ...]
 
 
-def format_path(path: Path) -> str:
-    """`('harmony', 'computePools', 0, 'name')` -> `harmony.computePools[0].name`."""
-    out = ""
+def format_path(path: Path, prefix: str = "") -> str:
+    """`('harmony', 'computePools', 0, 'name')` -> `harmony.computePools[0].name`.
+
+    Keys with dots, slashes or spaces (node labels, annotations) are bracket-quoted,
+    `nodeSelector["cloud.google.com/gke-spot"]`, so that the path stays unambiguous.
+    """
+    out = prefix
     for part in path:
         if isinstance(part, int) and not isinstance(part, bool):
             out += f"[{part}]"
+        elif (text := str(part)) and all(ch.isalnum() or ch in "_-" for ch in text):
+            out += f".{text}" if out else text
         else:
-            out += ("." if out else "") + str(part)
+            out += f'["{text}"]'
     return out
 
 
