@@ -39,34 +39,31 @@ class Secrets(_Open):
     db: DbSecrets | None = None
 
 
-class ComputePool(_Open):
+class _PoolSettings(_Open):
+    """The settings a pool inherits from the harmony level (`pool.X | default harmony.X`)."""
+
+    gpusPerReplica: Count | None = None
+    resources: dict[str, Any] | None = None
+    nodeSelector: StringMap | None = None
+    tolerations: list[dict[str, Any]] | None = None
+    podAnnotations: StringMap | None = None
+    podLabels: StringMap | None = None
+    extraEnvVars: dict[str, Any] | None = None
+    shmSize: StrictStr | None = None
+
+
+class ComputePool(_PoolSettings):
     """One entry of `harmony.computePools`; unset keys inherit the harmony level."""
 
     name: StrictStr
     replicas: Count | None = None
-    gpusPerReplica: Count | None = None
     capabilities: StrictStr | None = None
-    resources: dict[str, Any] | None = None
-    nodeSelector: StringMap | None = None
-    tolerations: list[dict[str, Any]] | None = None
-    podAnnotations: StringMap | None = None
-    podLabels: StringMap | None = None
-    extraEnvVars: dict[str, Any] | None = None
-    shmSize: StrictStr | None = None
 
 
-class Harmony(_Open):
+class Harmony(_PoolSettings):
     """`harmony`: defaults every pool inherits, and the pools."""
 
     enabled: StrictBool | None = None
-    gpusPerReplica: Count | None = None
-    resources: dict[str, Any] | None = None
-    nodeSelector: StringMap | None = None
-    tolerations: list[dict[str, Any]] | None = None
-    podAnnotations: StringMap | None = None
-    podLabels: StringMap | None = None
-    extraEnvVars: dict[str, Any] | None = None
-    shmSize: StrictStr | None = None
     computePools: list[ComputePool] | None = None
 
 
