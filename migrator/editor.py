@@ -68,11 +68,23 @@ class Style:
 class Document:
     """A parsed values file: its lines, its node tree and its data."""
 
-    def __init__(self, text: str, parsed: ParsedYaml | None = None, *, data: Any = _UNSET) -> None:
-        """Parse `text` now, or, given its (verified) `data`, only when a position is asked for."""
+    def __init__(
+        self,
+        text: str,
+        parsed: ParsedYaml | None = None,
+        *,
+        data: Any = _UNSET,
+        origin: tuple[Document, dict[int, int]] | None = None,
+    ) -> None:
+        """Parse `text` now, or, given its (verified) `data`, only when a position is asked for.
+
+        `origin` is the document this text was edited from, with where each of its untouched
+        lines now stands: lines of keys on untouched lines are found there without a parse.
+        """
         self.text = text
         self._parsed = parsed if parsed is not None or data is not _UNSET else parse(text)
         self._data = data
+        self._origin = origin
         self._style: Style | None = None
 
     @property
@@ -124,6 +136,17 @@ class Document:
 
     def line_of(self, path: Path) -> int | None:
         """1-based line of the key (or value) at `path`, or of its nearest existing parent."""
+        if self._parsed is None and self._origin is not None:
+            origin, line_map = self._origin
+            for cut in range(len(path), 0, -1):
+                if not self.has(path[:cut]):
+                    continue
+                found = origin.entry(path[:cut])
+                if found:
+                    old = (found[0] or found[1]).start[0]
+                    if old in line_map:  # an untouched line: the same key, moved by the edits above it
+                        return line_map[old] + 1
+                break
         for cut in range(len(path), 0, -1):
             found = self.entry(path[:cut])
             if found:
@@ -568,7 +591,7 @@ class Editor:
         if not self.has_edits():
             return self.doc
         if not positions and self._verify_sections(lines, line_map):
-            return Document(text, data=self._expected)
+            return Document(text, data=self._expected, origin=(self.doc, line_map))
         try:
             result = Document(text)
         except Exception as exc:  # the edit produced text that does not parse

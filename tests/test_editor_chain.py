@@ -8,6 +8,8 @@ small synthetic changes, so that a fast path can never hand back a wrong file.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 import migrator.engine as engine
@@ -154,3 +156,29 @@ def test_migrate_text_is_string_in_string_out() -> None:
     )
     blocked = "harmony:\n  replicaCount: 2\n  computePools:\n    - name: x\n      replicas: 3\n"
     assert migrate_text(blocked, target="0.25.0") is None
+
+
+def test_lines_in_the_edited_text_are_found_without_a_parse_where_untouched() -> None:
+    editor = Editor(Document(TEXT))
+    editor.replace_key(("a", "x"), "w", {"v": 1, "u": 2})  # two lines more above `b`
+    result = editor.finish(positions=False)
+    assert result.line_of(("b", "z")) == 7 and result.line_of(("c",)) == 8
+    assert result._parsed is None  # found through the untouched lines
+    assert result.line_of(("a", "w", "u")) == 4  # a new key: found by parsing
+    assert result._parsed is not None
+    assert [result.line_of(p) for p in (("b", "z"), ("c",))] == [7, 8]
+
+
+FIXTURES = sorted((Path(__file__).parent / "fixtures" / "changes").glob("*/*/before.yaml"))
+
+
+@pytest.mark.parametrize("before", FIXTURES, ids=lambda p: f"{p.parent.parent.name}/{p.parent.name}")
+def test_lines_of_findings_on_the_migrated_file_match_a_full_parse(before: Path) -> None:
+    report = engine.analyze(before.read_bytes())
+    if report.migrated_yaml is None:
+        return
+    parsed = Document(report.migrated_yaml.lstrip("\ufeff"))
+    for finding in report.findings:
+        if finding.change_id is None and finding.line is not None:  # preview and validation findings
+            path = engine._parse_path(finding.path)
+            assert finding.line == parsed.line_of(path), finding
