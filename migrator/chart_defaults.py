@@ -18,8 +18,9 @@ podAnnotations, podLabels, extraEnvVars, shmSize) are identical in both files.
 from __future__ import annotations
 
 import copy
-import re
 from typing import Any
+
+from migrator.versions import Version
 
 # corpus/adaptive--values-0.24.0.yaml, `harmony:` section (chart 0.24.0, commit ffa3667).
 HARMONY_0_24_0: dict[str, Any] = {
@@ -102,25 +103,13 @@ CAPABILITIES_BEFORE_0_38_3 = "TRAINING,INFERENCE,EVALUATION"
 CAPABILITIES_FROM_0_38_3 = "JOB,INFERENCE"
 DEPRECATED_CAPABILITIES = frozenset({"TRAINING", "EVALUATION"})
 
-_VERSION = re.compile(r"^v?(\d+)\.(\d+)(?:\.(\d+|x))?$")
-
-
-def version_tuple(chart_version: str) -> tuple[int, int, int]:
-    """`0.38.3` -> (0, 38, 3); `0.38` and `0.38.x` mean the newest 0.38 patch."""
-    match = _VERSION.match(chart_version.strip())
-    if not match:
-        raise ValueError(f"not a chart version: {chart_version!r} (expected e.g. 0.25.0)")
-    major, minor, patch = match.groups()
-    return int(major), int(minor), 10**6 if patch in (None, "x") else int(patch)
-
-
 def harmony_defaults(chart_version: str) -> dict[str, Any]:
     """A fresh copy of the chart's `harmony:` defaults for that chart version.
 
     Versions before 0.24.0 get the 0.24.0 snapshot: the preview only looks at
     values already in the compute-pool layout, which 0.24.0 introduced.
     """
-    wanted = version_tuple(chart_version)
+    wanted = Version(chart_version).parts
     chosen = _HARMONY_RANGES[0][1]
     for since, snapshot in _HARMONY_RANGES:
         if wanted >= since:
@@ -130,7 +119,7 @@ def harmony_defaults(chart_version: str) -> dict[str, Any]:
 
 def default_capabilities(chart_version: str) -> str:
     """GROUP_CAPABILITIES when a pool sets none."""
-    if version_tuple(chart_version) >= JOB_CAPABILITY_SINCE:
+    if Version(chart_version).parts >= JOB_CAPABILITY_SINCE:
         return CAPABILITIES_FROM_0_38_3
     return CAPABILITIES_BEFORE_0_38_3
 
@@ -138,6 +127,6 @@ def default_capabilities(chart_version: str) -> str:
 def known_capabilities(chart_version: str) -> frozenset[str]:
     """Capability tokens the chart's workers understand at that version."""
     known = {"TRAINING", "INFERENCE", "EVALUATION"}
-    if version_tuple(chart_version) >= JOB_CAPABILITY_SINCE:
+    if Version(chart_version).parts >= JOB_CAPABILITY_SINCE:
         known.add("JOB")
     return frozenset(known)

@@ -96,6 +96,14 @@ class ChangeContext:
     def line(self, path: Path) -> int | None:
         return self.doc.line_of(path)
 
+    def expect_mapping(self, path: Path, expected: str = "a mapping") -> bool:
+        """True when `path` is absent, null or a mapping; otherwise block with a type error."""
+        value = self.get(path)
+        if value is None or isinstance(value, dict):
+            return True
+        self.type_error(path, expected)
+        return False
+
     def type_error(self, path: Path, expected: str) -> None:
         """Block on a value of the wrong type, naming the line, the key and the type found."""
         found = type_word(self.get(path))

@@ -816,29 +816,13 @@ class Editor:
 
 
 class DocumentView:
-    """What a change sees of the document during a chain: current data, positions while valid."""
+    """What a change asks of the document's text during a chain: positions, while still valid.
+
+    The values themselves come from `ChangeContext.get`.
+    """
 
     def __init__(self, editor: Editor) -> None:
         self._editor = editor
-
-    @property
-    def data(self) -> Any:
-        """The values as the current change found them."""
-        return self._editor.base
-
-    @property
-    def lines(self) -> list[str]:
-        return self._editor.doc.lines
-
-    @property
-    def style(self) -> Style:
-        return self._editor.doc.style
-
-    def get(self, path: Path, default: Any = None) -> Any:
-        return get_in(self._editor.base, path, default)
-
-    def has(self, path: Path) -> bool:
-        return get_in(self._editor.base, path, _UNSET) is not _UNSET
 
     def entry(self, path: Path) -> tuple[Node | None, Node] | None:
         self._editor.check_clean(path)
@@ -847,9 +831,6 @@ class DocumentView:
     def inline_comment(self, path: Path) -> str:
         self._editor.check_clean(path)
         return self._editor.doc.inline_comment(path)
-
-    def source_text(self, node: Node) -> str | None:
-        return self._editor.doc.source_text(node)
 
     def line_of(self, path: Path) -> int | None:
         """The line in the text this chain started from (None once an edit moved it)."""

@@ -11,45 +11,47 @@ from migrator.context import ChangeContext
 from migrator.detect import detect
 from migrator.editor import Document, EditError, Editor, NeedsFlush
 from migrator.errors import InputError
-from migrator.reader import read_source
+from migrator.reader import Source, read_source
 from migrator.registry import BreakingChange, all_changes, get_change, known_options
 from migrator.report import SEVERITY_ORDER, ChangeOutcome, Finding, Report
 from migrator.secrets import mask_yaml_text
 from migrator.versions import Version, latest
-from migrator.yamldoc import LINE_BREAK
+from migrator.yamldoc import LINE_BREAK, split_lines
 
 POOLS_VERSION = Version("0.25.0")
 
 
-def load_document(data: bytes | str) -> tuple[Document, list[str], object]:
+def load_document(data: bytes | str) -> tuple[Document, Source]:
     """Read and parse; raise InputError naming the line, column, key and snippet."""
     source = read_source(data)
     try:
         doc = Document(source.text)
     except InputError as exc:
-        if exc.snippet is None and exc.line is not None:
-            lines = source.text.splitlines()
-            if 0 < exc.line <= len(lines):
-                exc.snippet = lines[exc.line - 1]
-        if exc.snippet is not None:
-            # The offending line may hold a password: error messages never show one.
-            exc.snippet = mask_yaml_text(exc.snippet)
-        if exc.snippet is not None and len(exc.snippet) > 160:
-            start = max(0, (exc.column or 1) - 80)
-            exc.snippet = ("…" if start else "") + exc.snippet[start : start + 160] + "…"
-        raise
+        raise _with_snippet(exc, split_lines(source.text)) from None
     if doc.data is None:  # comments only: a values file that sets nothing
         doc.data = {}
     if not isinstance(doc.data, dict):
         kind = {list: "a list", str: "a single string"}.get(type(doc.data), f"a {type(doc.data).__name__}")
         first = doc.root.start[0] if doc.root is not None else 0
-        raise InputError(
+        error = InputError(
             f"the top level is {kind}; a values file is a mapping of keys (`key: value`)",
             line=first + 1,
             column=1,
-            snippet=LINE_BREAK.sub("", doc.lines[first]) if doc.lines else None,
         )
-    return doc, source.notes, source
+        raise _with_snippet(error, doc.lines)
+    return doc, source
+
+
+def _with_snippet(exc: InputError, lines: list[str]) -> InputError:
+    """The offending line, masked (it may hold a password) and cut around the column."""
+    if exc.snippet is None and exc.line is not None and 0 < exc.line <= len(lines):
+        exc.snippet = LINE_BREAK.sub("", lines[exc.line - 1])
+    if exc.snippet is not None:
+        exc.snippet = mask_yaml_text(exc.snippet)
+        if len(exc.snippet) > 160:
+            start = max(0, (exc.column or 1) - 80)
+            exc.snippet = ("…" if start else "") + exc.snippet[start : start + 160] + "…"
+    return exc
 
 
 def resolve_target(target: str | None) -> Version:
@@ -82,7 +84,7 @@ def analyze(
         raise InputError(
             f"unknown option(s): {', '.join(unknown)}; known: {', '.join(known_options()) or 'none'}"
         )
-    doc, notes, source = load_document(data)
+    doc, source = load_document(data)
     detection = detect(doc.data, doc.line_of)
     # Pending means: still to do on the way to the chosen target.
     detection.pending = [c for c in detection.pending if get_change(c).parsed_version <= target_version]
@@ -91,7 +93,7 @@ def analyze(
         detected=detection,
         target=str(target_version),
         status="up-to-date",
-        notes=list(notes),
+        notes=list(source.notes),
         release=release,
         namespace=namespace,
         original_yaml=source.original,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from migrator.secrets import mask_data, mask_yaml_text
+from migrator.secrets import mask_data
 
 if TYPE_CHECKING:
     from migrator.report import Report
@@ -84,8 +84,8 @@ def report_markdown(report: Report, *, reveal_secrets: bool = False) -> str:
             resources = p.resources if reveal_secrets else mask_data(p.resources)
             out.append(f"- `{_cell(p.name)}` resources ({p.sources.get('resources', '?')}): `{resources}`")
         out.append("")
-    if report.migrated_yaml is not None:
-        text = report.migrated_yaml if reveal_secrets else mask_yaml_text(report.migrated_yaml)
+    text = report.migrated_yaml_shown(reveal_secrets=reveal_secrets)
+    if text is not None:
         fence = "~~~~" if "```" in text else "```"
         out += [
             "## Migrated values" + ("" if reveal_secrets else " (secrets masked)"),

@@ -135,6 +135,7 @@ class Report:
     namespace: str = "default"
     # Not serialised: the text as read (after decoding), for diffs in the faces.
     original_yaml: str = field(default="", repr=False)
+    _masked: str | None = field(default=None, init=False, repr=False, compare=False)
 
     # -- summaries -------------------------------------------------------
     def count(self, severity: Severity) -> int:
@@ -143,6 +144,16 @@ class Report:
     @property
     def changed(self) -> bool:
         return self.migrated_yaml is not None and self.migrated_yaml != self.original_yaml
+
+    def migrated_yaml_shown(self, *, reveal_secrets: bool = False) -> str | None:
+        """The migrated text as a report shows it: secrets masked unless revealed (masked once)."""
+        if self.migrated_yaml is None or reveal_secrets:
+            return self.migrated_yaml
+        if self._masked is None:
+            from migrator.secrets import mask_yaml_text
+
+            self._masked = mask_yaml_text(self.migrated_yaml)
+        return self._masked
 
     @property
     def total_pods(self) -> int:
@@ -154,11 +165,6 @@ class Report:
 
     # -- serialisation ---------------------------------------------------
     def to_dict(self, *, reveal_secrets: bool = False) -> dict[str, Any]:
-        from migrator.secrets import mask_yaml_text
-
-        migrated = self.migrated_yaml
-        if migrated is not None and not reveal_secrets:
-            migrated = mask_yaml_text(migrated)
         return {
             "source": self.source,
             "detected": {
@@ -181,7 +187,7 @@ class Report:
             "totals": {"pods": self.total_pods, "gpus": self.total_gpus},
             "notes": list(self.notes),
             "secrets_masked": not reveal_secrets,
-            "migrated_yaml": migrated,
+            "migrated_yaml": self.migrated_yaml_shown(reveal_secrets=reveal_secrets),
         }
 
     def to_json(self, *, reveal_secrets: bool = False, indent: int = 2) -> str:

@@ -27,6 +27,9 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from migrator.secrets import MASK
+from migrator.yamldoc import LINE_BREAK
+
 RowKind = Literal["equal", "removed", "added", "changed"]
 Span = tuple[int, int]  # [start, end) character offsets within one line
 
@@ -63,9 +66,6 @@ class Fold:
 # lines and rows
 
 
-# Line breaks as YAML 1.1 / libyaml count them, so that the line numbers shown
-# agree with the line numbers in the engine's findings and error messages.
-_LINE_BREAK = re.compile(r"\r\n|\r|\n|\x85|\u2028|\u2029")
 
 
 def split_lines(text: str) -> list[str]:
@@ -75,7 +75,8 @@ def split_lines(text: str) -> list[str]:
     """
     if not text:
         return []
-    lines = _LINE_BREAK.split(text)
+    # At YAML's line breaks, so that line numbers agree with the engine's findings and errors.
+    lines = LINE_BREAK.split(text)
     if lines[-1] == "":
         lines.pop()
     return lines
@@ -437,7 +438,7 @@ def structural_changes(
     new: Any,
     *,
     is_secret: Callable[[str], bool] | None = None,
-    mask: str = "••••••",
+    mask: str = MASK,
 ) -> list[dict[str, Any]]:
     """Moved, added, dropped and changed paths between two parsed documents.
 

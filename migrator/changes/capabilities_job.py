@@ -15,20 +15,15 @@ Finding codes:
 
 from __future__ import annotations
 
-from typing import Any
-
 from migrator.chart_defaults import CAPABILITIES_BEFORE_0_38_3, CAPABILITIES_FROM_0_38_3
 from migrator.context import ChangeContext
+from migrator.preview import is_empty
 from migrator.registry import BreakingChange
 
 VERSION = "0.38.3"
 OPTION = "capabilities-job"
 POOLS = ("harmony", "computePools")
 DEPRECATED = ("TRAINING", "EVALUATION")
-
-
-def _empty(value: Any) -> bool:
-    return value is None or value == "" or value == [] or value == {}
 
 
 def job_form(text: str) -> str:
@@ -44,7 +39,7 @@ def job_form(text: str) -> str:
 
 def _pool_name(pool: dict, index: int) -> str:
     name = pool.get("name")
-    return str(name) if not _empty(name) else f"#{index}"
+    return str(name) if not is_empty(name) else f"#{index}"
 
 
 def _default_finding(ctx: ChangeContext, path: tuple, who: str, crossing: bool | None) -> None:
@@ -83,7 +78,7 @@ def apply(ctx: ChangeContext) -> None:
         path = (*POOLS, index, "capabilities")
         who = f"Pool `{_pool_name(pool, index)}`"
         value = pool.get("capabilities")
-        if _empty(value):
+        if is_empty(value):
             if crossing is not False:
                 _default_finding(ctx, path if ctx.has(path) else (*POOLS, index), who, crossing)
             continue

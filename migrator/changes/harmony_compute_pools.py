@@ -61,12 +61,8 @@ def _legacy_pool_findings(ctx: ChangeContext) -> None:
 
 
 def apply(ctx: ChangeContext) -> None:
-    harmony = ctx.get(HARMONY)
     present = [p for p in (GROUP, REPLICAS, PARTITION) if ctx.has(p)]
     if not present:
-        return
-    if not isinstance(harmony, dict):  # pragma: no cover - present keys imply a mapping
-        ctx.type_error(HARMONY, "a mapping")
         return
     _legacy_pool_findings(ctx)
 

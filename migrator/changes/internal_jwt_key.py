@@ -17,14 +17,14 @@ from __future__ import annotations
 from typing import Any
 
 from migrator.context import ChangeContext
-from migrator.registry import BreakingChange, has_path
+from migrator.editor import get_in
+from migrator.registry import BreakingChange
 
 VERSION = "0.48.0"
 AUTH = ("secrets", "auth")
 KEY = "internalJwtPrivateKeyV4Base64"
 PATH = (*AUTH, KEY)
-CONTROL_PLANE_SECRET = ("secrets", "existingControlPlaneSecret")
-SECRET_KEY = "internalJwtPrivateKeyV4Base64"
+CONTROL_PLANE_SECRET = ("secrets", "existingControlPlaneSecret")  # holds KEY under the same name
 COMMENT = "  # required from chart 0.48.0: base64 private key; see the chart's generate-internal-jwt-key.sh"
 HOW = (
     "Generate a private key with the chart's `scripts/generate-internal-jwt-key.sh` (or the OpenSSL "
@@ -33,10 +33,8 @@ HOW = (
 
 
 def _needs(data: Any) -> bool:
-    secrets = data.get("secrets") if isinstance(data, dict) else None
-    if isinstance(secrets, dict) and secrets.get("existingControlPlaneSecret"):
-        return False
-    return not has_path(data, ".".join(PATH))
+    missing = object()
+    return not get_in(data, CONTROL_PLANE_SECRET) and get_in(data, PATH, missing) is missing
 
 
 def apply(ctx: ChangeContext) -> None:
@@ -49,21 +47,18 @@ def apply(ctx: ChangeContext) -> None:
             "critical",
             CONTROL_PLANE_SECRET,
             f"The control-plane settings come from the existing Secret `{secret}`. From {VERSION} the chart "
-            f"also reads the key `{SECRET_KEY}` from it; the deployment fails until the Secret has it.",
+            f"also reads the key `{KEY}` from it; the deployment fails until the Secret has it.",
         )
-        ctx.manual(f"Add the key `{SECRET_KEY}` to the Secret `{secret}`. {HOW}")
+        ctx.manual(f"Add the key `{KEY}` to the Secret `{secret}`. {HOW}")
         return
-    for parent in (("secrets",), AUTH):
-        value = ctx.get(parent)
-        if ctx.has(parent) and value is not None and not isinstance(value, dict):
-            ctx.type_error(parent, "a mapping")
-            return
+    if not (ctx.expect_mapping(("secrets",)) and ctx.expect_mapping(AUTH)):
+        return
     if not ctx.has(PATH):
         ctx.editor.add_key(AUTH, KEY, "", comments={(): COMMENT}, quote='"')
         ctx.finding(
             "internal-jwt-key-missing",
             "critical",
-            AUTH if ctx.has(AUTH) else "secrets.auth",
+            AUTH,
             f"`secrets.auth.{KEY}` is required from chart {VERSION}: the deployment fails without it. The "
             "migrated file has it EMPTY for you to fill in; the assistant never makes up key material.",
         )
@@ -86,7 +81,7 @@ CHANGE = BreakingChange(
     title="Internal API JWT private key required",
     explanation=(
         f"From {VERSION} the control plane signs internal API tokens with a private key it reads from "
-        f"`secrets.auth.{KEY}` (or the key `{SECRET_KEY}` of `secrets.existingControlPlaneSecret`). "
+        f"`secrets.auth.{KEY}` (or the key `{KEY}` of `secrets.existingControlPlaneSecret`). "
         "The chart has no default: the deployment fails until it is set. The value must be the same on "
         "all servers of a cluster."
     ),
@@ -95,7 +90,7 @@ CHANGE = BreakingChange(
         "generates a key."
     ),
     manual_steps=(
-        f"Generate the key and fill in `secrets.auth.{KEY}` (or add `{SECRET_KEY}` to the existing "
+        f"Generate the key and fill in `secrets.auth.{KEY}` (or add `{KEY}` to the existing "
         "control-plane Secret).",
     ),
     example_before="secrets:\n  auth:\n    oidc:\n      providers: []\n",

@@ -28,6 +28,7 @@ from typing import Any
 from migrator.context import ChangeContext
 from migrator.editor import Keep
 from migrator.registry import BreakingChange
+from migrator.yamldoc import format_path
 
 VERSION = "0.42.0"
 OPTION = "s3-creds-move"
@@ -101,10 +102,6 @@ REQUIRED: tuple[tuple[tuple[str, ...], str, Callable[[Any], bool], str], ...] = 
 )
 
 
-def _dotted(path: tuple) -> str:
-    return ".".join(str(p) for p in path)
-
-
 def _supplied_elsewhere(ctx: ChangeContext, group: str) -> bool:
     control_plane = bool(ctx.get(CONTROL_PLANE_SECRET))
     if group == "db":
@@ -119,7 +116,7 @@ def _secret_findings(ctx: ChangeContext) -> None:
         if _supplied_elsewhere(ctx, group):
             continue
         value = ctx.get(path)
-        name = f"`{_dotted(path)}`"
+        name = f"`{format_path(path)}`"
         if not ctx.has(path):
             ctx.finding(
                 "secret-default-removed",
@@ -162,7 +159,6 @@ def _env_creds(ctx: ChangeContext) -> dict[str, list[str]]:
 
 
 def _move_creds(ctx: ChangeContext, found: dict[str, list[str]]) -> None:
-    existing = ctx.get(S3_CREDS)
     if ctx.get(EXISTING_S3):
         ctx.finding(
             "s3-creds-conflict",
@@ -172,10 +168,9 @@ def _move_creds(ctx: ChangeContext, found: dict[str, list[str]]) -> None:
             "credentials in `extraEnvVars` were not moved. Put them in that Secret by hand.",
         )
         return
-    if existing is not None and not isinstance(existing, dict):
-        ctx.type_error(S3_CREDS, "a mapping of environment variables")
+    if not ctx.expect_mapping(S3_CREDS, "a mapping of environment variables"):
         return
-    existing = existing or {}
+    existing = ctx.get(S3_CREDS) or {}
     values: dict[str, tuple[Any, tuple]] = {}
     for component, keys in found.items():
         for key in keys:
@@ -184,7 +179,7 @@ def _move_creds(ctx: ChangeContext, found: dict[str, list[str]]) -> None:
             first = values.setdefault(key, (value, source))
             other = None
             if first[0] != value:
-                other = _dotted(first[1])
+                other = format_path(first[1])
             elif key in existing and existing[key] != value:
                 other = "secrets.s3Creds"
             if other:
@@ -192,7 +187,7 @@ def _move_creds(ctx: ChangeContext, found: dict[str, list[str]]) -> None:
                     "s3-creds-conflict",
                     "warning",
                     source,
-                    f"`{key}` has different values in `{other}` and `{_dotted(source)}`, and "
+                    f"`{key}` has different values in `{other}` and `{format_path(source)}`, and "
                     "`secrets.s3Creds` holds one value for all pods. Nothing was moved: decide which value "
                     "is right and run the assistant again.",
                 )

@@ -76,20 +76,12 @@ def _iam_findings(ctx: ChangeContext, annotations: Any, names: dict[str, str]) -
 def apply(ctx: ChangeContext) -> None:
     if not ctx.has(GLOBAL):
         return
-    account = ctx.get(GLOBAL)
-    if account is not None and not isinstance(account, dict):
-        ctx.type_error(GLOBAL, "a mapping with create, annotations and name")
+    accounts = [GLOBAL] + [(section, "serviceAccount") for section in COMPONENTS]
+    if not all(ctx.expect_mapping((section,)) for section in COMPONENTS) or not all(
+        ctx.expect_mapping(path, "a mapping with create, annotations and name") for path in accounts
+    ):
         return
-    account = account or {}
-    for section in COMPONENTS:
-        value = ctx.get((section,))
-        if ctx.has((section,)) and value is not None and not isinstance(value, dict):
-            ctx.type_error((section,), "a mapping")
-            return
-        existing = ctx.get((section, "serviceAccount"))
-        if existing is not None and not isinstance(existing, dict):
-            ctx.type_error((section, "serviceAccount"), "a mapping with create, annotations and name")
-            return
+    account = ctx.get(GLOBAL) or {}
 
     moved = {key: Keep((*GLOBAL, key)) for key in MOVED_FIELDS if key in account}
     comments = {k: v for k, v in _inline_comments(ctx, GLOBAL, account).items() if k[0] in MOVED_FIELDS}
