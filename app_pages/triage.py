@@ -76,38 +76,25 @@ c3.metric("Need a decision", sum(1 for _, r in ok if r.status == "blocked"))
 c4.metric("Unreadable", len(results) - len(ok))
 st.dataframe(table, hide_index=True, width="stretch")
 
-# Downloads for the whole batch.
-migrated = [
-    (files.migrated_name(i.name.replace("/", "__")), r.migrated_yaml.encode("utf-8"))
-    for i, r in ok
-    if r.migrated_yaml is not None
-]
-report_parts = ["# Triage report\n", f"{len(results)} file(s), target chart {options['target']}.\n"]
-for item, res in results:
-    if isinstance(res, ui.Failure):
-        report_parts.append(
-            f"\n---\n\n# Values upgrade report: `{ui.code_text(item.name)}`\n\n"
-            f"Cannot read this file: {ui.md(res.one_line())}\n"
-        )
-        if res.snippet:
-            report_parts.append(f"\n```\n{res.snippet.replace('```', '` ` `')}\n```\n")
-    else:
-        report_parts.append(f"\n---\n\n{res.to_markdown(reveal_secrets=False)}\n")
+# Downloads for the whole batch (built once per batch in this session).
+zipped, migrated_count, combined_report = ui.batch_downloads(
+    [(item.name, res) for item, res in results], options["target"]
+)
 d1, d2 = st.columns(2)
 d1.download_button(
-    f"All migrated files (.zip, {len(migrated)})",
-    data=files.zip_bytes(migrated),
+    f"All migrated files (.zip, {migrated_count})",
+    data=zipped,
     file_name="migrated-values.zip",
     mime="application/zip",
     key="tri_dl_zip",
     on_click="ignore",
     icon=":material/folder_zip:",
-    disabled=not migrated,
+    disabled=not migrated_count,
     width="stretch",
 )
 d2.download_button(
     "Combined report (Markdown, secrets masked)",
-    data="".join(report_parts).encode("utf-8"),
+    data=combined_report,
     file_name="triage-report.md",
     mime="text/markdown",
     key="tri_dl_md",

@@ -29,22 +29,26 @@ import json
 import logging
 import re
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from pathlib import Path
+from typing import Any, TypeVar
 
 import streamlit as st
 
 import migrator
-from migrator import InputError, Report
+from migrator import InputError, Report, versions
 from migrator.errors import located
+from migrator.secrets import MASK, is_secret_path, mask_data, mask_yaml_text
 from migrator.sidebyside import TooLarge, align_rows, render_html, stats, structural_changes
+from migrator.yamldoc import parse
 from webui import files
 
 log = logging.getLogger(__name__)
 
 SESSION_CACHE_KEY = "_analyses"
 SESSION_CACHE_ENTRIES = 8  # up to 8 inputs of at most 5 MB each per session
-MASK = "••••••"
+T = TypeVar("T")
 
 SEVERITY_ICON = {
     "critical": ":red[:material/dangerous:]",
@@ -145,6 +149,42 @@ def input_key(data: bytes, **options: Any) -> str:
     return h.hexdigest()
 
 
+def report_key(report: Report, *extra: str) -> str:
+    """A key for what is derived from one report: its texts and where it was analysed for."""
+    h = hashlib.sha256()
+    for part in (
+        report.original_yaml,
+        report.migrated_yaml or "",
+        report.target,
+        report.release,
+        report.namespace,
+        *extra,
+    ):
+        h.update(part.encode("utf-8", "surrogatepass") + b"\0")
+    return h.hexdigest()
+
+
+def session_memo(store: str, key: str, compute: Callable[[], T]) -> T:
+    """`compute()` once per key in this browser session (a small LRU in st.session_state).
+
+    Reruns (toggles, typing, switching pages) reuse the value; nothing is shared between
+    sessions, so results holding a user's secrets never reach another user.
+    """
+    cache: OrderedDict[str, Any] = st.session_state.setdefault(store, OrderedDict())
+    if key in cache:
+        cache.move_to_end(key)
+        return cache[key]
+    value = compute()
+    cache[key] = value
+    while len(cache) > SESSION_CACHE_ENTRIES:
+        cache.popitem(last=False)
+    return value
+
+
+class _InternalFailure(Exception):
+    """The engine failed on an input: shown, but not remembered (a rerun tries again)."""
+
+
 def analyze_cached(
     data: bytes,
     *,
@@ -160,32 +200,31 @@ def analyze_cached(
     key = input_key(
         data, name=name, target=target, release=release, namespace=namespace, options=list(options)
     )
-    cache: OrderedDict[str, Report | Failure] = st.session_state.setdefault(SESSION_CACHE_KEY, OrderedDict())
-    if key in cache:
-        cache.move_to_end(key)
-        return cache[key]
+
+    def compute() -> Report | Failure:
+        try:
+            return migrator.analyze(
+                data,
+                name=name,
+                target=target,
+                release=release or "adaptive",
+                namespace=namespace or "default",
+                options=options,
+            )
+        except InputError as err:
+            return Failure.from_input_error(err)
+        except Exception as exc:  # never a traceback on screen; the log has it
+            log.exception("analysis failed for an input of %d bytes", len(data))
+            raise _InternalFailure from exc
+
     try:
-        result: Report | Failure = migrator.analyze(
-            data,
-            name=name,
-            target=target,
-            release=release or "adaptive",
-            namespace=namespace or "default",
-            options=options,
-        )
-    except InputError as err:
-        result = Failure.from_input_error(err)
-    except Exception:  # never a traceback on screen; the log has it
-        log.exception("analysis failed for an input of %d bytes", len(data))
+        return session_memo(SESSION_CACHE_KEY, key, compute)
+    except _InternalFailure:
         return Failure(
             "The assistant failed on this input (an internal error, not a problem in your file). "
             "Please report it with the file, secrets removed.",
             internal=True,
         )
-    cache[key] = result
-    while len(cache) > SESSION_CACHE_ENTRIES:
-        cache.popitem(last=False)
-    return result
 
 
 @st.cache_resource(show_spinner=False)
@@ -196,8 +235,6 @@ def warm_up() -> bool:
     of our own example files, so that a user's first upload is as fast as the
     next ones. Holds no user data (it returns a bool).
     """
-    from pathlib import Path
-
     import pandas  # noqa: F401
 
     example = Path(__file__).resolve().parent.parent / "examples" / "values-0.17-era.yaml"
@@ -222,32 +259,16 @@ def catalogue_by_id() -> dict[str, Any]:
 
 
 def target_options() -> tuple[list[str], int]:
-    from migrator import versions
-
     targets = list(versions.known_targets())
     return targets, max(0, len(targets) - 1)
 
 
 def mask_text(text: str, reveal: bool) -> str:
-    if reveal:
-        return text
-    from migrator.secrets import mask_yaml_text
-
-    return mask_yaml_text(text)
+    return text if reveal else mask_yaml_text(text)
 
 
 def mask_value(value: Any, reveal: bool) -> Any:
-    if reveal:
-        return value
-    from migrator.secrets import mask_data
-
-    return mask_data(value)
-
-
-def is_secret_path(path: str) -> bool:
-    from migrator.secrets import is_secret_path as engine_is_secret
-
-    return engine_is_secret(path)
+    return value if reveal else mask_data(value)
 
 
 # ---------------------------------------------------------------------------
@@ -414,34 +435,22 @@ def render_change_cards(report: Report) -> None:
 
 
 def diff_html(report: Report, name: str, reveal: bool) -> tuple[str, dict[str, int]]:
-    """The side-by-side diff and its line counts, masked unless revealed.
+    """The side-by-side diff and its line counts, masked unless revealed (once per session)."""
 
-    Cached in this session (keyed by a hash of both texts), so toggling and
-    re-runs do not recompute it.
-    """
-    cache = st.session_state.setdefault("_diff_html", OrderedDict())
-    h = hashlib.sha256()
-    for part in (report.original_yaml, "\0", report.migrated_yaml or "", "\0", name, str(reveal)):
-        h.update(part.encode("utf-8", "surrogatepass"))
-    key = h.hexdigest()
-    if key in cache:
-        return cache[key]
-    original = mask_text(report.original_yaml, reveal)
-    migrated = original if report.migrated_yaml is None else mask_text(report.migrated_yaml, reveal)
-    rows = align_rows(original, migrated)
-    counts = stats(rows)
-    html = render_html(
-        rows,
-        left_title=f"{name} (original)",
-        right_title=f"{files.migrated_name(name)} (migrated)"
-        if report.migrated_yaml is not None
-        else "(blocked)",
-    )
-    value = (html, counts)
-    cache[key] = value
-    while len(cache) > SESSION_CACHE_ENTRIES:
-        cache.popitem(last=False)
-    return value
+    def compute() -> tuple[str, dict[str, int]]:
+        original = mask_text(report.original_yaml, reveal)
+        migrated = original if report.migrated_yaml is None else mask_text(report.migrated_yaml, reveal)
+        rows = align_rows(original, migrated)
+        html = render_html(
+            rows,
+            left_title=f"{name} (original)",
+            right_title=f"{files.migrated_name(name)} (migrated)"
+            if report.migrated_yaml is not None
+            else "(blocked)",
+        )
+        return html, stats(rows)
+
+    return session_memo("_diff_html", report_key(report, name, str(reveal)), compute)
 
 
 def render_diff(report: Report, name: str, reveal: bool, key: str) -> None:
@@ -469,15 +478,24 @@ def render_diff(report: Report, name: str, reveal: bool, key: str) -> None:
             render_structure(report, reveal)
 
 
-def render_structure(report: Report, reveal: bool) -> None:
-    from migrator.yamldoc import parse
+def structure_entries(report: Report, reveal: bool) -> list[dict[str, Any]] | str:
+    """The structural changes (once per session), or why there are none to show."""
 
-    try:
-        old = parse(report.original_yaml).data
-        new = parse(report.migrated_yaml or "").data
-        entries = structural_changes(old, new, is_secret=None if reveal else is_secret_path, mask=MASK)
-    except (InputError, TooLarge) as exc:
-        st.caption(f"No structural view: {md(exc)}")
+    def compute() -> list[dict[str, Any]] | str:
+        try:
+            old = parse(report.original_yaml).data
+            new = parse(report.migrated_yaml or "").data
+            return structural_changes(old, new, is_secret=None if reveal else is_secret_path, mask=MASK)
+        except (InputError, TooLarge) as exc:
+            return str(exc)
+
+    return session_memo("_structure", report_key(report, str(reveal)), compute)
+
+
+def render_structure(report: Report, reveal: bool) -> None:
+    entries = structure_entries(report, reveal)
+    if isinstance(entries, str):
+        st.caption(f"No structural view: {md(entries)}")
         return
     if not entries:
         st.caption("No value moved, appeared or disappeared.")
@@ -576,11 +594,16 @@ def render_pools(report: Report, reveal: bool) -> None:
 
 
 def download_payloads(report: Report, name: str) -> list[tuple[str, str, bytes, str]]:
-    """(label, file name, bytes, mime) for each download. Only the migrated values are unmasked."""
+    """(label, file name, bytes, mime) for each download (once per session).
+
+    Only the migrated values are unmasked.
+    """
+    return session_memo("_downloads", report_key(report, name), lambda: _download_payloads(report, name))
+
+
+def _download_payloads(report: Report, name: str) -> list[tuple[str, str, bytes, str]]:
     out = []
     if report.migrated_yaml is not None:
-        from migrator.secrets import mask_yaml_text
-
         out.append(
             (
                 "Migrated values",
@@ -593,7 +616,7 @@ def download_payloads(report: Report, name: str) -> list[tuple[str, str, bytes, 
             (
                 "Redacted copy (for sharing)",
                 files.redacted_name(name),
-                mask_yaml_text(report.migrated_yaml).encode("utf-8"),
+                (report.migrated_yaml_shown() or "").encode("utf-8"),
                 "application/yaml",
             )
         )
@@ -614,6 +637,35 @@ def download_payloads(report: Report, name: str) -> list[tuple[str, str, bytes, 
         )
     )
     return out
+
+
+def batch_downloads(results: list[tuple[str, Report | Failure]], target: str) -> tuple[bytes, int, bytes]:
+    """For a triage batch: a zip of every migrated file, how many, and one Markdown report."""
+    key = hashlib.sha256(target.encode())
+    for name, res in results:
+        part = res.one_line() if isinstance(res, Failure) else report_key(res)
+        key.update(f"{name}\0{part}\0".encode("utf-8", "surrogatepass"))
+
+    def compute() -> tuple[bytes, int, bytes]:
+        migrated = [
+            (files.migrated_name(name.replace("/", "__")), res.migrated_yaml.encode("utf-8"))
+            for name, res in results
+            if isinstance(res, Report) and res.migrated_yaml is not None
+        ]
+        parts = ["# Triage report\n", f"{len(results)} file(s), target chart {target}.\n"]
+        for name, res in results:
+            if isinstance(res, Failure):
+                parts.append(
+                    f"\n---\n\n# Values upgrade report: `{code_text(name)}`\n\n"
+                    f"Cannot read this file: {md(res.one_line())}\n"
+                )
+                if res.snippet:
+                    parts.append(f"\n```\n{res.snippet.replace('```', '` ` `')}\n```\n")
+            else:
+                parts.append(f"\n---\n\n{res.to_markdown(reveal_secrets=False)}\n")
+        return files.zip_bytes(migrated), len(migrated), "".join(parts).encode("utf-8")
+
+    return session_memo("_batch", key.hexdigest(), compute)
 
 
 def render_downloads(report: Report, name: str, key: str) -> None:
