@@ -37,9 +37,7 @@ def test_files_that_need_nothing_come_back_byte_identical(path: Path) -> None:
     data = path.read_bytes()
     report = analyze(data, name=path.name, target=TARGET)
     assert report.status == "up-to-date", [(f.code, f.message) for f in report.findings]
-    assert report.detected.pending == [] or all(
-        change not in ("db-config-split", "harmony-compute-pools") for change in report.detected.pending
-    )
+    assert report.detected.pending == []
     assert report.migrated_yaml is not None
     assert report.migrated_yaml.encode("utf-8") == data
     assert not report.changed

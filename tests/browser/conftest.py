@@ -119,7 +119,7 @@ def fresh_app_url(tmp_path: Path) -> Iterator[str]:
 @pytest.fixture(scope="session")
 def browser():
     if not shutil.which(CHROMIUM) and not Path(CHROMIUM).exists():
-        pytest.skip(f"no Chromium at {CHROMIUM}: run `make chromium` (Debian's package)")
+        pytest.fail(f"no Chromium at {CHROMIUM}: run `make chromium` (Debian's package)")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
