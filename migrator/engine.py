@@ -11,6 +11,8 @@ from migrator.context import ChangeContext
 from migrator.detect import detect
 from migrator.editor import Document, EditError, Editor, NeedsFlush
 from migrator.errors import InputError
+from migrator.models import validate_values
+from migrator.preview import preview_pools
 from migrator.reader import Source, read_source
 from migrator.registry import BreakingChange, all_changes, get_change, known_options
 from migrator.report import SEVERITY_ORDER, ChangeOutcome, Finding, Report
@@ -204,9 +206,6 @@ def _flush(editor: Editor, *, positions: bool = True) -> Document:
 
 
 def _preview_and_validate(report: Report, doc: Document, target: Version) -> None:
-    from migrator.models import validate_values
-    from migrator.preview import preview_pools
-
     for finding in validate_values(doc.data):
         report.findings.append(_with_line(finding, doc))
     if report.status == "blocked" or target < POOLS_VERSION:

@@ -11,6 +11,9 @@ import json
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
+from migrator.markdown import report_markdown
+from migrator.secrets import mask_data, mask_yaml_text
+
 Severity = Literal["critical", "warning", "info"]
 
 
@@ -150,8 +153,6 @@ class Report:
         if self.migrated_yaml is None or reveal_secrets:
             return self.migrated_yaml
         if self._masked is None:
-            from migrator.secrets import mask_yaml_text
-
             self._masked = mask_yaml_text(self.migrated_yaml)
         return self._masked
 
@@ -194,14 +195,10 @@ class Report:
         return json.dumps(self.to_dict(reveal_secrets=reveal_secrets), indent=indent, ensure_ascii=False)
 
     def to_markdown(self, *, reveal_secrets: bool = False) -> str:
-        from migrator.markdown import report_markdown
-
         return report_markdown(self, reveal_secrets=reveal_secrets)
 
 
 def _pool_dict(pool: PoolPreview, reveal_secrets: bool) -> dict[str, Any]:
-    from migrator.secrets import mask_data
-
     data = asdict(pool)
     if not reveal_secrets:
         for key in ("resources", "node_selector", "tolerations"):
