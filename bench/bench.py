@@ -98,7 +98,7 @@ def _section(rng: random.Random, index: int) -> str:
     """One realistic top-level section: comments, nested maps, lists, quoting, long lines, a block."""
     name = f"service{index:04d}"
     env = "\n".join(
-        f'      - name: {rng.choice(["LOG_LEVEL", "RUST_LOG", "OTEL_ENDPOINT", "FEATURE_FLAGS"])}_{i}\n'
+        f"      - name: {rng.choice(['LOG_LEVEL', 'RUST_LOG', 'OTEL_ENDPOINT', 'FEATURE_FLAGS'])}_{i}\n"
         f'        value: "{rng.choice(["debug", "info", "http://otel:4317", "a,b,c"])}"'
         for i in range(rng.randint(2, 6))
     )

@@ -34,6 +34,8 @@ def type_word(value: Any) -> str:
     if isinstance(value, list):
         return "a list"
     return type(value).__name__
+
+
 SEVERITY_ORDER: dict[str, int] = {"critical": 0, "warning": 1, "info": 2}
 
 

@@ -66,8 +66,6 @@ class Fold:
 # lines and rows
 
 
-
-
 def split_lines(text: str) -> list[str]:
     """Split at YAML's line breaks (CRLF, CR, LF, NEL, LS, PS), dropping the breaks.
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from migrator import chart
+from migrator.chart import names as chart
 
 # -- resource names ------------------------------------------------------------
 

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from ruamel.yaml import YAML
 
-from migrator import chart_defaults
-from migrator.preview import helm_merge, is_empty, preview_pools
+from migrator.chart import defaults as chart_defaults
+from migrator.chart.preview import helm_merge, is_empty, preview_pools
 from migrator.report import Finding
 
 CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"

@@ -261,8 +261,9 @@ def old_values_file(draw: st.DrawFn) -> Case:
         auth = quote(case.user, safe="") + (":" + quote(case.password, safe="") if case.password else "")
         url = f"{scheme}://{auth}@{case.host}/{quote(case.database, safe='')}"
         secrets.append(draw(entry("dbUrl", quoted_string(url))))
-    for key in draw(st.lists(st.sampled_from(["cookiesSecret", "modelRegistryUrl", "existingRedisSecret"]),
-                             unique=True)):
+    for key in draw(
+        st.lists(st.sampled_from(["cookiesSecret", "modelRegistryUrl", "existingRedisSecret"]), unique=True)
+    ):
         secrets.append(draw(entry(key, quoted_string())))
     secrets = draw(st.permutations(secrets))
     if secrets:
@@ -281,8 +282,14 @@ def old_values_file(draw: st.DrawFn) -> Case:
             value = draw(quoted_string(draw(SAFE_WORDS)))
         case.harmony_old[key] = value.value
         harmony.append(draw(entry(key, st.just(value))))
-    for key in draw(st.lists(st.sampled_from(["gpusPerReplica", "shmSize", "image", "nodeSelector",
-                                              "tolerations", "podLabels", "enabled"]), unique=True)):
+    for key in draw(
+        st.lists(
+            st.sampled_from(
+                ["gpusPerReplica", "shmSize", "image", "nodeSelector", "tolerations", "podLabels", "enabled"]
+            ),
+            unique=True,
+        )
+    ):
         if key == "gpusPerReplica":
             number = draw(st.integers(1, 8))
             harmony.append(draw(entry(key, st.just(Scalar(str(number), number)))))
@@ -290,8 +297,10 @@ def old_values_file(draw: st.DrawFn) -> Case:
             harmony.append(draw(entry(key, st.just(Scalar("true", True)))))
         elif key == "tolerations":
             toleration = Mapping(
-                [Entry("key", Scalar("nvidia.com/gpu", "nvidia.com/gpu")), Entry("operator", Scalar("Exists",
-                                                                                                 "Exists"))]
+                [
+                    Entry("key", Scalar("nvidia.com/gpu", "nvidia.com/gpu")),
+                    Entry("operator", Scalar("Exists", "Exists")),
+                ]
             )
             harmony.append(draw(entry(key, st.just(Sequence([toleration])))))
         elif key in ("image", "nodeSelector", "podLabels"):

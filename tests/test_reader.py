@@ -93,7 +93,7 @@ def test_tab_in_indentation() -> None:
 
 
 def test_tabs_inside_comments_and_values_are_fine() -> None:
-    text = b"# a\tcomment\nharmony:  #\tinline\n  shmSize: 32Gi\t# after\n  note: \"a\\tb\"\n"
+    text = b'# a\tcomment\nharmony:  #\tinline\n  shmSize: 32Gi\t# after\n  note: "a\\tb"\n'
     report = analyze(text, target=TARGET)
     assert report.status == "up-to-date"
     assert report.migrated_yaml == text.decode()
@@ -104,7 +104,7 @@ def test_tabs_inside_comments_and_values_are_fine() -> None:
     [
         (b"a: 1\n b: 2\n", 2, 3, " b: 2"),
         (b"a: [1, 2\nb: 3\n", 2, 2, "b: 3"),
-        (b"a: 1\nb: \"open\nc: 2\n", 4, 1, None),
+        (b'a: 1\nb: "open\nc: 2\n', 4, 1, None),
         (b"a: 1\n- b\n", 2, 1, "- b"),
         (b"a: *nowhere\n", 1, 4, "a: *nowhere"),
     ],

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from migrator.chart import pool_key
+from migrator.chart.names import pool_key
 from migrator.context import ChangeContext
 from migrator.editor import Keep
 from migrator.registry import BreakingChange

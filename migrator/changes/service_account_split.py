@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from migrator.chart import service_account_name
+from migrator.chart.names import service_account_name
 from migrator.context import ChangeContext
 from migrator.editor import Keep
 from migrator.registry import BreakingChange

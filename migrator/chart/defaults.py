@@ -103,6 +103,7 @@ CAPABILITIES_BEFORE_0_38_3 = "TRAINING,INFERENCE,EVALUATION"
 CAPABILITIES_FROM_0_38_3 = "JOB,INFERENCE"
 DEPRECATED_CAPABILITIES = frozenset({"TRAINING", "EVALUATION"})
 
+
 def harmony_defaults(chart_version: str) -> dict[str, Any]:
     """A fresh copy of the chart's `harmony:` defaults for that chart version.
 

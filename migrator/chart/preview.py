@@ -13,8 +13,8 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from migrator import chart
-from migrator.chart_defaults import (
+from migrator.chart import names as chart
+from migrator.chart.defaults import (
     DEPRECATED_CAPABILITIES,
     JOB_CAPABILITY_SINCE,
     default_capabilities,
