@@ -30,6 +30,10 @@ class InputError(Exception):
     def __str__(self) -> str:
         return located(self.message, self.line, self.column, self.key)
 
+    def __reduce__(self) -> tuple:
+        # Analyses run in worker processes: the error crosses back whole (line, column, key, snippet).
+        return (_rebuild, (self.message, self.line, self.column, self.key, self.snippet))
+
     def to_dict(self) -> dict:
         return {
             "message": self.message,
@@ -38,6 +42,12 @@ class InputError(Exception):
             "key": self.key,
             "snippet": self.snippet,
         }
+
+
+def _rebuild(
+    message: str, line: int | None, column: int | None, key: str | None, snippet: str | None
+) -> InputError:
+    return InputError(message, line=line, column=column, key=key, snippet=snippet)
 
 
 def located(message: str, line: int | None, column: int | None, key: str | None) -> str:
