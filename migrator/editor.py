@@ -483,17 +483,21 @@ class Editor:
         self._update(path[:-1], lambda m: _replace_in_order(m, path[-1], new_key, value))
         self._dirty += [path, (*path[:-1], new_key)]
 
-    def remove_key(self, path: Path) -> None:
-        """Remove the key at `path` and its value; full-line comments inside stay."""
+    def remove_key(self, path: Path) -> int:
+        """Remove the key at `path` and its value, with the full-line comments inside its block
+        (they describe what is removed). Returns how many comment lines went with it."""
+        removed_comments = 0
         if not self._inside_flow(path[:-1]):
             key_node, value_node = self._block_entry(path)
             start, stop, kept = self._span(key_node, value_node)
-            self._add(_Edit(start, stop, [], kept))
+            removed_comments = len(kept)
+            self._add(_Edit(start, stop, [], []))
         self._update(path[:-1], lambda m: m.pop(path[-1], None))
         self._dirty.append(path)
         if path[:-1] and self.get(path[:-1]) == {}:
             # The mapping is now empty: without `{}` it would read back as null.
             self._emptied.add(path[:-1])
+        return removed_comments
 
     def add_key(
         self,

@@ -7,17 +7,20 @@ from collections.abc import Callable, Iterable
 from dataclasses import replace
 from functools import partial
 
+from migrator.chart import packages
+from migrator.chart.packages import ChartPackage
 from migrator.chart.preview import preview_pools
 from migrator.context import ChangeContext
 from migrator.detect import detect
 from migrator.editor import Document, EditError, Editor, NeedsFlush
 from migrator.errors import InputError
 from migrator.models import validate_values
+from migrator.proof import prove
 from migrator.reader import Source, read_source
 from migrator.registry import BreakingChange, all_changes, get_change, known_options
 from migrator.report import SEVERITY_ORDER, ChangeOutcome, Finding, Report
 from migrator.secrets import mask_yaml_text
-from migrator.versions import Version, latest
+from migrator.versions import Version
 from migrator.yamldoc import LINE_BREAK, split_lines
 
 POOLS_VERSION = Version("0.25.0")
@@ -56,10 +59,14 @@ def _with_snippet(exc: InputError, lines: list[str]) -> InputError:
     return exc
 
 
-def resolve_target(target: str | None) -> Version:
-    if target in (None, "", "latest"):
-        return Version(latest())
-    return Version(target)
+def resolve_target(target: str | None, chart: ChartPackage | None = None) -> Version:
+    """The target chart version: a packaged one (`0.48.2`, `0.48` for its newest patch), or the
+    version of the chart package the caller hands in."""
+    if chart is not None:
+        if target not in (None, "", "latest") and Version(target) != chart.parsed_version:
+            raise InputError(f"--to {target} does not match the chart handed in, which is {chart.version}")
+        return chart.parsed_version
+    return Version(packages.resolve_version(target))
 
 
 def analyze(
@@ -67,19 +74,32 @@ def analyze(
     *,
     name: str = "<input>",
     target: str | None = None,
+    from_version: str | None = None,
+    chart: ChartPackage | None = None,
     release: str = "adaptive",
     namespace: str = "default",
     options: Iterable[str] = (),
+    prove_with_helm: bool = True,
 ) -> Report:
     """Analyse and migrate one values file. Raises InputError when it cannot be read.
 
-    `options` names opt-in rewrites (see `BreakingChange.options`); without them a
-    change only reports what it offers.
+    `target` is the chart version to upgrade to (default: the newest packaged one), `chart`
+    a package of the target chart the caller hands in instead; `from_version` the version the
+    release runs now (default: the newest version in the detected range), for the ledger.
+    `options` names opt-in rewrites (see `BreakingChange.options`); without them a change
+    only reports what it offers. `prove_with_helm=False` skips the renders (the migration,
+    the preview by the chart's rules and the findings of the changes stay).
     """
     try:
-        target_version = resolve_target(target)
+        target_version = resolve_target(target, chart)
     except ValueError as exc:
         raise InputError(str(exc)) from None
+    if from_version not in (None, "", "latest"):
+        from_version = packages.resolve_version(from_version)
+        if Version(from_version) > target_version:
+            raise InputError(
+                f"--from {from_version} is newer than the target {target_version}; this is no upgrade"
+            )
     chosen = frozenset(options)
     unknown = sorted(chosen - set(known_options()))
     if unknown:
@@ -146,6 +166,9 @@ def analyze(
         report.status = "migrated" if applied or current.text != doc.text else "up-to-date"
 
     _preview_and_validate(report, current, target_version)
+    if prove_with_helm:
+        target_package = chart or packages.shipped(str(target_version))
+        prove(report, doc, current, target_package, from_version, blocked=blocked)
     report.findings.sort(key=lambda f: SEVERITY_ORDER[f.severity])
     return report
 

@@ -15,6 +15,10 @@ from migrator.markdown import report_markdown
 from migrator.secrets import mask_data, mask_yaml_text
 
 Severity = Literal["critical", "warning", "info"]
+# up-to-date: nothing to change and the target chart renders it; migrated: changed, and the target
+# chart renders it; needs-input: the chart renders it only once the listed values are filled in (the
+# file is written); blocked: a human must decide (no file); not-adaptive: another chart's values.
+Status = Literal["up-to-date", "migrated", "needs-input", "blocked", "not-adaptive"]
 
 
 def type_word(value: Any) -> str:
@@ -49,6 +53,7 @@ class Finding:
     message: str
     line: int | None = None
     change_id: str | None = None
+    object: str | None = None  # a rendered Kubernetes object it is about, `Kind/name`
 
 
 @dataclass(frozen=True)
@@ -121,6 +126,99 @@ class PoolPreview:
     # harmony section) or "chart default" (inherited from the chart's defaults)
     sources: dict[str, str] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)  # finding codes about this pool
+    gpu_count_env: str | None = None  # GPU_COUNT as rendered ("1" even with no GPU requested)
+    service_account: str | None = None  # the account the pool's pods run as (None: the namespace default)
+    proven: bool = False  # the values above were read from Helm's render of the target chart
+
+
+@dataclass(frozen=True)
+class RenderMessage:
+    """The chart refused to render: its own message, where, and the value keys it names."""
+
+    message: str
+    template: str | None = None
+    keys: tuple[str, ...] = ()
+    asks_for_value: bool = False
+
+
+@dataclass(frozen=True)
+class PlaceholderValue:
+    """A value only the user can supply, which the chart requires: rendered with a placeholder."""
+
+    path: str
+    line: int | None = None  # of the key in the migrated file (None: the key is not in the file)
+    message: str = ""  # the chart's refusal that asked for it
+
+
+@dataclass
+class RenderProof:
+    """Helm's render of one chart version with one values file."""
+
+    chart_version: str
+    status: Literal["ok", "needs-input", "fails", "not-run"]
+    messages: list[RenderMessage] = field(default_factory=list)
+    placeholders: list[PlaceholderValue] = field(default_factory=list)
+    objects: dict[str, int] = field(default_factory=dict)  # kind -> how many
+    note: str = ""  # why it did not run, or what it could not check
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "chart_version": self.chart_version,
+            "status": self.status,
+            "messages": [asdict(m) for m in self.messages],
+            "placeholders": [asdict(p) for p in self.placeholders],
+            "objects": dict(self.objects),
+            "note": self.note,
+        }
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    """One field of a rendered object that the upgrade changes (secret values masked)."""
+
+    path: str
+    old: Any = None
+    new: Any = None
+    kind: str = "changed"  # changed | added | removed
+
+
+@dataclass
+class LedgerEntry:
+    """One object the upgrade creates, deletes, renames, re-kinds or changes in the cluster."""
+
+    kind: str
+    name: str
+    change: Literal["created", "deleted", "renamed", "kind-changed", "changed"]
+    severity: Severity
+    consequence: str
+    new_kind: str | None = None
+    new_name: str | None = None
+    diff: list[FieldChange] = field(default_factory=list)
+    diff_truncated: int = 0  # field changes left out of `diff`
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "name": self.name,
+            "change": self.change,
+            "new_kind": self.new_kind,
+            "new_name": self.new_name,
+            "severity": self.severity,
+            "consequence": self.consequence,
+            "diff": [asdict(d) for d in self.diff],
+            "diff_truncated": self.diff_truncated,
+        }
+
+
+@dataclass(frozen=True)
+class NextStep:
+    """What the operator does now, in order: fill values, do manual steps, run the command."""
+
+    kind: Literal["fill", "manual", "cluster", "command"]
+    text: str
+    path: str | None = None
+    line: int | None = None
+    command: str | None = None
 
 
 @dataclass
@@ -128,7 +226,7 @@ class Report:
     source: str
     detected: Detection
     target: str
-    status: Literal["up-to-date", "migrated", "blocked"]
+    status: Status
     changes: list[ChangeOutcome] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
     moved: list[Move] = field(default_factory=list)
@@ -138,6 +236,12 @@ class Report:
     notes: list[str] = field(default_factory=list)
     release: str = "adaptive"
     namespace: str = "default"
+    source_version: str | None = None  # the chart version the release runs now (the ledger's "from")
+    render: RenderProof | None = None  # the target chart rendered with the migrated values
+    source_render: RenderProof | None = None  # the source chart rendered with the original values
+    ledger: list[LedgerEntry] = field(default_factory=list)
+    next_steps: list[NextStep] = field(default_factory=list)
+    service_accounts: dict[str, str] = field(default_factory=dict)  # component -> account its pods use
     # Not serialised: the text as read (after decoding), for diffs in the faces.
     original_yaml: str = field(default="", repr=False)
     _masked: str | None = field(default=None, init=False, repr=False, compare=False)
@@ -179,6 +283,7 @@ class Report:
                 "conflict": self.detected.conflict,
             },
             "target": self.target,
+            "from": self.source_version,
             "status": self.status,
             "release": self.release,
             "namespace": self.namespace,
@@ -188,6 +293,11 @@ class Report:
             "dropped": [asdict(d) for d in self.dropped],
             "pools": [_pool_dict(p, reveal_secrets) for p in self.pools],
             "totals": {"pods": self.total_pods, "gpus": self.total_gpus},
+            "render": self.render.to_dict() if self.render else None,
+            "source_render": self.source_render.to_dict() if self.source_render else None,
+            "ledger": [e.to_dict() for e in self.ledger],
+            "next_steps": [asdict(s) for s in self.next_steps],
+            "service_accounts": dict(self.service_accounts),
             "notes": list(self.notes),
             "secrets_masked": not reveal_secrets,
             "migrated_yaml": self.migrated_yaml_shown(reveal_secrets=reveal_secrets),

@@ -6,12 +6,15 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 
 from migrator.context import ChangeContext
 from migrator.registry import BreakingChange
+from migrator.versions import Version
 
 URL = ("secrets", "dbUrl")
 DB = ("secrets", "db")
 FIELDS = ("username", "password", "host", "database")
 SECRET_KEYS_BEFORE = "dbUrl"
 SECRET_KEYS_AFTER = ("dbUsername", "dbPassword", "dbHost", "dbName")
+# From 0.42.0 the chart's own `secrets.db.*` defaults are empty (no placeholders to refuse).
+DEFAULTS_EMPTY_SINCE = Version("0.42.0")
 
 
 class UrlError(ValueError):
@@ -84,6 +87,18 @@ def apply(ctx: ChangeContext) -> None:
             f"{', '.join(f'`{k}`' for k in SECRET_KEYS_AFTER)} (user, password, host[:port], database name)."
         )
     url = ctx.get(URL)
+    if url in (None, "") and existing_secret and not ctx.has(DB) and ctx.target < DEFAULTS_EMPTY_SINCE:
+        # Charts 0.18.0 to 0.41.x ship placeholder `secrets.db.*` defaults and refuse them beside an
+        # existing Secret: the file must blank them, as it blanked `dbUrl` for 0.17.
+        ctx.editor.replace_key(URL, "db", {name: "" for name in FIELDS}, quote='"')
+        for name in FIELDS:
+            ctx.move(URL, (*DB, name))
+        ctx.summary = (
+            "Replaced the empty `secrets.dbUrl` by empty `secrets.db` fields: beside an existing Secret, "
+            f"charts 0.18.0 to {DEFAULTS_EMPTY_SINCE.previous_line()} refuse their own placeholder "
+            "defaults for them."
+        )
+        return
     if url in (None, ""):
         ctx.editor.remove_key(URL)
         ctx.drop(URL, "it was empty; from 0.18.0 the database settings are `secrets.db.*`")

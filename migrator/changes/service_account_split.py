@@ -5,8 +5,11 @@ Finding codes:
   (the new accounts always mount their token); warning when it was `false`.
 - `iam-binding-update` (critical): the annotations bind a cloud IAM identity (IRSA,
   GKE Workload Identity, Azure Workload Identity); the binding names the old account.
-- `service-account-name-shared`: a set `name` now names the account of all three
-  components, and each would create it.
+- `service-account-name-ignored`: the target chart (0.30.0 to 0.37.1) ignores
+  `<component>.serviceAccount.name`: the pods run as generated names; critical when the
+  account was not created by the chart (`create: false`), since nothing creates those.
+- `service-account-kept` (info): from 0.37.2 the three components keep running as the
+  account the file named (one component creates it, the others use it), so bindings hold.
 - `service-account-names` (info): the account each component runs as after the upgrade.
 """
 
@@ -14,7 +17,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from migrator.chart.names import service_account_name
+from migrator.chart.names import SERVICE_ACCOUNT_NAME_HONOURED_SINCE, service_account_name
 from migrator.context import ChangeContext
 from migrator.editor import Keep
 from migrator.registry import BreakingChange
@@ -39,10 +42,17 @@ def _inline_comments(ctx: ChangeContext, path: tuple, value: Any, rel: tuple = (
     return {k: v for k, v in found.items() if v}
 
 
+def _honours_names(ctx: ChangeContext) -> bool:
+    return ctx.target.parts >= SERVICE_ACCOUNT_NAME_HONOURED_SINCE
+
+
 def _account_names(ctx: ChangeContext, name: Any) -> dict[str, str]:
-    if isinstance(name, str) and name:
-        return {section: name for section in COMPONENTS}
-    return {section: service_account_name(ctx.release, comp) for section, comp in COMPONENTS.items()}
+    """The account each component's pods run as at the target chart, by the chart's own rules."""
+    wanted = name if isinstance(name, str) and name else None
+    return {
+        section: service_account_name(ctx.release, comp, chart_version=ctx.target.parts, name=wanted)
+        for section, comp in COMPONENTS.items()
+    }
 
 
 def _iam_findings(ctx: ChangeContext, annotations: Any, names: dict[str, str]) -> None:
@@ -102,18 +112,29 @@ def apply(ctx: ChangeContext) -> None:
             return
 
     names = _account_names(ctx, account.get("name"))
+    name = account.get("name")
+    creates = account.get("create", True) is not False
+    # From 0.37.2 the pods can keep the very account the file named: the first component
+    # creates it (when the old chart did), the others use it. IAM bindings then still hold.
+    keep_account = isinstance(name, str) and bool(name) and _honours_names(ctx) and "name" in moved
+    creator = next((s for s in COMPONENTS if s in targets), None) if keep_account and creates else None
     if moved:
         # Components present in the file first: keys added at the same place keep this order.
         present = [s for s in targets if ctx.has((s,))]
-        for section in present + [s for s in targets if s not in present]:
+        order = present + [s for s in targets if s not in present]
+        for section in order:
+            fields: dict[str, Any] = dict(moved)
+            if keep_account and section != creator:
+                fields = {"create": False, "name": Keep((*GLOBAL, "name"))}
             if ctx.has((section,)):
-                ctx.editor.add_key((section,), "serviceAccount", dict(moved), comments=comments)
+                ctx.editor.add_key((section,), "serviceAccount", fields, comments=comments)
             else:
                 nested = {("serviceAccount", *k): v for k, v in comments.items()}
-                ctx.editor.add_key((), section, {"serviceAccount": dict(moved)}, comments=nested)
-            for key in moved:
-                ctx.move((*GLOBAL, key), (section, "serviceAccount", key))
-    ctx.editor.remove_key(GLOBAL)
+                ctx.editor.add_key((), section, {"serviceAccount": fields}, comments=nested)
+            for key, value in fields.items():
+                if isinstance(value, Keep):
+                    ctx.move((*GLOBAL, key), (section, "serviceAccount", key))
+    removed_comments = ctx.editor.remove_key(GLOBAL)
 
     if "automount" in account:
         off = account["automount"] is False
@@ -135,21 +156,39 @@ def apply(ctx: ChangeContext) -> None:
             ctx.drop((*GLOBAL, key), "not a setting of the per-component accounts from 0.30.0")
 
     if moved:
-        name = account.get("name")
-        if isinstance(name, str) and name and account.get("create", True) is not False:
+        if keep_account:
             ctx.finding(
-                "service-account-name-shared",
-                "warning",
+                "service-account-kept",
+                "info",
                 (*GLOBAL, "name"),
-                f"`serviceAccount.name` (`{name}`) now names the account of all three components, and "
-                "each is set to create it. Give each component its own name (or leave `name` empty "
-                "for the generated names), or set `create: false` on two of them so they share one.",
+                f"From chart {ctx.target} the components keep running as `{name}`, the account the file "
+                "names: "
+                + (
+                    f"`{creator}` creates it and the others use it (`create: false`), "
+                    if creator
+                    else "none of them creates it (`create: false`, as before), "
+                )
+                + "so RBAC and cloud IAM bindings that name it keep working.",
             )
-            ctx.manual(
-                f"Decide the account of each component: `{name}` is now set on controlPlane, harmony and "
-                "sandkasten, each with `create: true`."
+        elif isinstance(name, str) and name:
+            generated = _account_names(ctx, None)
+            ctx.finding(
+                "service-account-name-ignored",
+                "warning" if creates else "critical",
+                (*GLOBAL, "name"),
+                f"Chart {ctx.target} ignores `<component>.serviceAccount.name` (it is honoured from "
+                f"{'.'.join(map(str, SERVICE_ACCOUNT_NAME_HONOURED_SINCE))}): the pods run as "
+                + ", ".join(f"`{generated[s]}`" for s in COMPONENTS)
+                + (
+                    ", which the chart creates."
+                    if creates
+                    else ", which nothing creates (`create: false`): the pods cannot start. Upgrade to "
+                    f"{'.'.join(map(str, SERVICE_ACCOUNT_NAME_HONOURED_SINCE))} or later, or let the chart "
+                    "create the accounts."
+                ),
             )
-        _iam_findings(ctx, account.get("annotations"), names)
+        if not keep_account:
+            _iam_findings(ctx, account.get("annotations"), names)
         ctx.finding(
             "service-account-names",
             "info",
@@ -164,6 +203,11 @@ def apply(ctx: ChangeContext) -> None:
         )
     else:
         ctx.summary = "Removed the global `serviceAccount`, which set nothing the new accounts take."
+    if removed_comments:
+        ctx.summary += (
+            f" Its {removed_comments} comment line{'s' if removed_comments != 1 else ''} went with it "
+            "(they described the old keys)."
+        )
 
 
 CHANGE = BreakingChange(

@@ -74,14 +74,35 @@ def master_addr(statefulset: str, service: str) -> str:
     return f"{statefulset}-0.{service}"
 
 
-def service_account_name(release: str, component: str) -> str:
-    """The generated service account name from chart 0.30 (`<release>-<component>-sa`).
+# The component part of each generated name, per values section.
+COMPONENT_NAMES = {"controlPlane": "controlplane", "harmony": "harmony", "sandkasten": "sandkasten"}
+# From chart 0.37.2 a set `<component>.serviceAccount.name` is used; from 0.30.0 to 0.37.1 the
+# chart ignores it and always uses the generated name (verified by rendering the packages).
+SERVICE_ACCOUNT_NAME_HONOURED_SINCE = (0, 37, 2)
 
-    CHART.md gives these names with the release itself, not the fullname.
+
+def component_fullname(release: str, component: str) -> str:
+    """`adaptive.<component>.fullname`: fullname + "-<component>", cut to 30."""
+    return _trunc_trim(f"{fullname(release)}-{component}", 30)
+
+
+def service_account_name(
+    release: str,
+    component: str,
+    *,
+    chart_version: tuple[int, int, int] = (0, 48, 2),
+    name: str | None = None,
+) -> str:
+    """The account a component's pods run as, from chart 0.30 (`<component fullname>-sa`).
+
+    `component` is the name part (`controlplane`, `harmony`, `sandkasten`); `name` the
+    `<section>.serviceAccount.name` of the values, honoured from 0.37.2 only.
     """
     if component not in SERVICE_ACCOUNT_COMPONENTS:
         raise ValueError(f"unknown component {component!r}; expected one of {SERVICE_ACCOUNT_COMPONENTS}")
-    return f"{release}-{component}-sa"
+    if name and chart_version >= SERVICE_ACCOUNT_NAME_HONOURED_SINCE:
+        return name
+    return _trunc_trim(f"{component_fullname(release, component)}-sa", 63)
 
 
 # -- Kubernetes name checks ----------------------------------------------------

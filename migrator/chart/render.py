@@ -1,0 +1,383 @@
+"""Helm's own engine renders the chart: the proof of what a values file deploys.
+
+`render(package, values_text, release=..., namespace=...)` reads the values with Helm's
+own YAML reader (so the render sees exactly what `helm upgrade -f` would), renders the
+chart offline, and parses every rendered document into `KubeObject`s. When the chart
+refuses (its `fail` and `required` messages), the refusal is read back into the keys it
+names; when the keys are values only the user can supply (secrets, keys, passwords), the
+render is retried with clearly marked placeholders in their place, so that the rest of the
+chart is still proven, and the placeholders are listed. Any other refusal stops the render.
+
+Loaded charts are kept per process (Helm's charts are immutable and thread-safe). Helm's Go
+runtime does not survive `fork`: processes that render must be spawned (see worker.py).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+from migrator.chart.packages import ChartPackage
+from migrator.errors import InputError
+from migrator.yamldoc import LINE_BREAK, Path, format_path
+
+PLACEHOLDER_PREFIX = "PLACEHOLDER-fill-in-"
+MAX_PLACEHOLDER_ROUNDS = 16
+
+# Helm: "execution error at (adaptive/templates/x.yaml:8:10): message"
+_EXECUTION_ERROR = re.compile(r"^execution error at \(([^):]+):(\d+):(\d+)\): (.*)$", re.S)
+# Helm: "adaptive/templates/x.yaml:21:34\n  executing ... at <.Values.harmony.computePools>: ..."
+_TEMPLATE_ERROR = re.compile(r"^([^\s:]+\.(?:yaml|yml|tpl|txt)):(\d+):(\d+)\b(.*)$", re.S)
+_AT_VALUES = re.compile(r"at <\$?(?:root)?\.Values((?:\.[A-Za-z_][A-Za-z0-9_]*)+)")
+_QUOTED_PATH = re.compile(r"'([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_*]*)+)'")
+_LEADING_PATH = re.compile(r"^(?:Error: |ERROR: )?([a-z][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)+)(?: is|:)")
+_REQUIRED_EXPR = re.compile(
+    r'required\s+"((?:[^"\\]|\\.)*)"\s+\(?\s*\$?(?:root)?\.Values((?:\.[A-Za-z_][A-Za-z0-9_]*)+)'
+)
+# Words of a refusal that asks for a value (as opposed to one that forbids a combination).
+_ASKS_FOR_VALUE = re.compile(r"\b(is required|must be set|required but|must specify|is not provided)\b", re.I)
+_FORBIDS = re.compile(
+    r"(DEPRECATED|no longer supported|cannot be combined|mutually exclusive|cannot both)", re.I
+)
+
+
+@dataclass(frozen=True)
+class KubeObject:
+    """One rendered Kubernetes object."""
+
+    kind: str
+    api_version: str
+    name: str
+    namespace: str | None
+    template: str  # the chart template that rendered it
+    body: dict[str, Any] = field(repr=False, compare=False)
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.kind, self.name)
+
+    @property
+    def labels(self) -> dict[str, Any]:
+        labels = (self.body.get("metadata") or {}).get("labels")
+        return labels if isinstance(labels, dict) else {}
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """The chart refused to render: its message, where, and the value keys it names."""
+
+    message: str
+    template: str | None = None
+    line: int | None = None
+    paths: tuple[Path, ...] = ()
+    asks_for_value: bool = False  # the refusal wants a value set (not a combination removed)
+
+    @property
+    def dotted(self) -> list[str]:
+        return [format_path(p) for p in self.paths]
+
+
+@dataclass(frozen=True)
+class Placeholder:
+    path: Path
+    value: str
+    refusal: Refusal
+
+
+@dataclass(frozen=True)
+class BrokenDocument:
+    """A rendered document that is not valid YAML or not a Kubernetes object."""
+
+    template: str
+    message: str
+
+
+@dataclass
+class Rendered:
+    """The outcome of rendering one chart version with one values file."""
+
+    chart_version: str
+    release: str
+    namespace: str
+    objects: list[KubeObject] = field(default_factory=list)
+    placeholders: list[Placeholder] = field(default_factory=list)
+    refusal: Refusal | None = None  # set when the chart refused even with placeholders
+    broken: list[BrokenDocument] = field(default_factory=list)
+    values: dict[str, Any] = field(default_factory=dict, repr=False)  # as Helm read them (+ placeholders)
+
+    @property
+    def ok(self) -> bool:
+        return self.refusal is None
+
+    @property
+    def status(self) -> str:
+        """`ok`, `needs-input` (only with placeholders) or `fails`."""
+        if self.refusal is not None:
+            return "fails"
+        return "needs-input" if self.placeholders else "ok"
+
+    def find(self, kind: str, name: str) -> KubeObject | None:
+        return next((o for o in self.objects if o.kind == kind and o.name == name), None)
+
+    def of_kind(self, kind: str) -> list[KubeObject]:
+        return [o for o in self.objects if o.kind == kind]
+
+
+# ---------------------------------------------------------------------------
+# charts, loaded once per process
+
+_charts: dict[str, Any] = {}
+_templates: dict[str, dict[str, list[str]]] = {}
+_charts_lock = threading.Lock()
+
+
+def _digest(package: ChartPackage) -> str:
+    return f"{package.version}:{hashlib.sha256(package.data).hexdigest()}"
+
+
+def load(package: ChartPackage) -> Any:
+    """Helm's loaded chart for a package (cached per process; charts are thread-safe)."""
+    import helm_python
+
+    key = _digest(package)
+    with _charts_lock:
+        chart = _charts.get(key)
+        if chart is None:
+            try:
+                chart = helm_python.Chart.load_archive(package.data)
+            except helm_python.HelmError as exc:
+                raise InputError(
+                    f"{package.origin}: Helm cannot load this chart: {_first_line(exc)}"
+                ) from None
+            _charts[key] = chart
+        return chart
+
+
+def _template_lines(package: ChartPackage, template: str) -> list[str]:
+    """The source lines of one template (`adaptive/templates/x.yaml`), for reading refusals."""
+    key = _digest(package)
+    with _charts_lock:
+        sources = _templates.get(key)
+    if sources is None:
+        chart = load(package)
+        name = chart.name
+        sources = {f"{name}/{t['name']}": t["data"].splitlines() for t in chart.templates}
+        with _charts_lock:
+            _templates[key] = sources
+    return sources.get(template, [])
+
+
+# ---------------------------------------------------------------------------
+# rendering
+
+
+def read_values(text: str) -> dict[str, Any]:
+    """The values as Helm reads a `-f` file (its own YAML reader); InputError if it cannot."""
+    import helm_python
+
+    try:
+        values = helm_python.values_from_yaml(text)
+    except helm_python.HelmError as exc:
+        raise InputError(f"Helm cannot read these values: {_first_line(exc)}") from None
+    return values if isinstance(values, dict) else {}
+
+
+def render(
+    package: ChartPackage,
+    values: str | dict[str, Any],
+    *,
+    release: str,
+    namespace: str,
+    placeholders: bool = True,
+) -> Rendered:
+    """Render `package` with `values` (YAML text, read as Helm reads it, or Helm-read data).
+
+    With `placeholders`, refusals that ask for a value the user must supply are answered
+    with a marked placeholder and the render is retried.
+    """
+    import helm_python
+
+    chart = load(package)
+    data = read_values(values) if isinstance(values, str) else values
+    result = Rendered(package.version, release, namespace, values=data)
+    for _ in range(MAX_PLACEHOLDER_ROUNDS):
+        try:
+            manifests = chart.render(data, name=release, namespace=namespace)
+        except helm_python.HelmError as exc:
+            refusal = read_refusal(package, str(exc))
+            fillable = [p for p in refusal.paths if is_user_supplied(p)] if placeholders else []
+            if (
+                refusal.asks_for_value
+                and fillable
+                and not any(ph.path == p for ph in result.placeholders for p in fillable)
+            ):
+                for path in fillable:
+                    value = PLACEHOLDER_PREFIX + format_path(path)
+                    if not _set_in(data, path, value):
+                        result.refusal = refusal
+                        return result
+                    result.placeholders.append(Placeholder(path, value, refusal))
+                continue
+            result.refusal = refusal
+            return result
+        result.objects, result.broken = parse_manifests(manifests)
+        return result
+    result.refusal = Refusal("the chart kept refusing after every placeholder was filled in")
+    return result
+
+
+def read_refusal(package: ChartPackage, error: str) -> Refusal:
+    """Helm's error text, read back into the message, its place and the keys it names."""
+    text = error.strip()
+    template = line = None
+    message = text
+    expr_path: Path | None = None
+    match = _EXECUTION_ERROR.match(text)
+    if match:
+        template, line, message = match.group(1), int(match.group(2)), match.group(4).strip()
+        expr_path = _required_path(package, template, line, message)
+    else:
+        match = _TEMPLATE_ERROR.match(text)
+        if match:
+            template, line = match.group(1), int(match.group(2))
+            # Nested includes repeat "file:line:col executing ..."; the innermost says what went wrong.
+            message = _innermost(text)
+    paths: list[Path] = []
+    if expr_path:
+        paths.append(expr_path)
+    for found in _QUOTED_PATH.findall(message):
+        _add_path(paths, found)
+    lead = _LEADING_PATH.match(message)
+    if lead:
+        _add_path(paths, lead.group(1))
+    for found in _AT_VALUES.findall(text):
+        _add_path(paths, found.lstrip("."))
+    asks = bool(_ASKS_FOR_VALUE.search(message)) and not _FORBIDS.search(message)
+    if expr_path is not None and not _FORBIDS.search(message):
+        asks = True
+    return Refusal(_clean(message), template, line, tuple(paths), asks)
+
+
+def _innermost(text: str) -> str:
+    lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
+    tail = [ln for ln in lines if not re.match(r"^[^\s:]+\.(?:yaml|yml|tpl|txt):\d+:\d+$", ln)]
+    return " ".join(tail[-2:]) if tail else text
+
+
+def _required_path(package: ChartPackage, template: str, line: int, message: str) -> Path | None:
+    """For `required "msg" .Values.a.b`: the key `a.b`, read from the template's own source."""
+    lines = _template_lines(package, template)
+    candidates = lines[line - 1 : line] + lines  # the reported line first, then anywhere
+    for source in candidates:
+        for match in _REQUIRED_EXPR.finditer(source):
+            if match.group(1).replace('\\"', '"') == message:
+                return tuple(match.group(2).lstrip(".").split("."))
+    return None
+
+
+def _add_path(paths: list[Path], dotted: str) -> None:
+    parts = tuple(p for p in dotted.split(".") if p)
+    if "*" in dotted or len(parts) < 2 or parts in paths:
+        return
+    paths.append(parts)
+
+
+def _clean(message: str) -> str:
+    return re.sub(r"^(Error|ERROR):\s*", "", message).strip()
+
+
+def _first_line(exc: Exception) -> str:
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+
+
+_USER_SUPPLIED_LEAF = re.compile(r"(?i)(password|secret|token|key|credential|url|username|host|database)")
+
+
+def is_user_supplied(path: Path) -> bool:
+    """A value only the user can know: anything under `secrets`, and credentials elsewhere."""
+    if not path:
+        return False
+    if path[0] == "secrets":
+        return True
+    leaf = str(path[-1])
+    return bool(re.search(r"(?i)(password|secret|token|accountkey|credential)", leaf)) or leaf in (
+        "storageAccountName",
+    )
+
+
+def _set_in(data: dict[str, Any], path: Path, value: Any) -> bool:
+    """Set `value` at `path`, creating mappings on the way; False where a non-mapping is in the way."""
+    current: Any = data
+    for part in path[:-1]:
+        nxt = current.get(part) if isinstance(current, dict) else None
+        if nxt is None:
+            nxt = {}
+            current[part] = nxt
+        if not isinstance(nxt, dict):
+            return False
+        current = nxt
+    if not isinstance(current, dict):
+        return False
+    current[path[-1]] = value
+    return True
+
+
+# ---------------------------------------------------------------------------
+# rendered documents
+
+_DOC_SPLIT = re.compile(r"(?:^|\n)---[ \t]*(?:#[^\n]*)?(?=\n|$)")
+
+
+def parse_manifests(manifests: dict[str, str]) -> tuple[list[KubeObject], list[BrokenDocument]]:
+    """Every document Helm would install, parsed by the reader Helm and the API server use.
+
+    That is sigs.k8s.io/yaml (YAML 1.1 scalars: `on` is a boolean), reached through Helm's own
+    values reader, so a rendered `value: on` is the boolean Kubernetes would refuse.
+    """
+    import helm_python
+
+    objects: list[KubeObject] = []
+    broken: list[BrokenDocument] = []
+    for template in sorted(manifests):
+        base = template.rsplit("/", 1)[-1]
+        if (
+            base.startswith("_")
+            or base == "NOTES.txt"
+            or not base.endswith((".yaml", ".yml", ".tpl", ".json"))
+        ):
+            continue
+        for document in _DOC_SPLIT.split(manifests[template]):
+            if not document.strip() or all(
+                not ln.strip() or ln.lstrip().startswith("#") for ln in LINE_BREAK.split(document)
+            ):
+                continue
+            try:
+                body = helm_python.values_from_yaml(document)
+            except helm_python.HelmError as exc:
+                broken.append(BrokenDocument(template, f"not valid YAML: {_first_line(exc)}"))
+                continue
+            if body is None:
+                continue
+            if not isinstance(body, dict):
+                broken.append(BrokenDocument(template, "a document that is not a mapping"))
+                continue
+            kind, api, meta = body.get("kind"), body.get("apiVersion"), body.get("metadata")
+            if not isinstance(kind, str) or not isinstance(api, str) or not isinstance(meta, dict):
+                broken.append(BrokenDocument(template, "a document without kind, apiVersion and metadata"))
+                continue
+            name = meta.get("name")
+            namespace = meta.get("namespace")
+            objects.append(
+                KubeObject(
+                    kind,
+                    api,
+                    name if isinstance(name, str) else str(name),
+                    namespace if isinstance(namespace, str) else None,
+                    template,
+                    body,
+                )
+            )
+    return objects, broken
