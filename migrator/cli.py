@@ -1,8 +1,13 @@
 """`python -m migrator`: check, migrate, preview, changes.
 
 Exit codes (scripts rely on them): 0 nothing to do / migrated; 1 (`check`
-only) a migration is pending; 2 the input cannot be read; 3 blocked, a human
-must decide (no output file is written).
+only) a migration is pending; 2 the input cannot be read, or it is another
+chart's values; 3 blocked, a human must decide (no output file is written);
+4 needs input: the target chart renders the file only once the listed values
+are filled in (the file is written).
+
+Nothing from the user's file reaches a terminal raw: control and bidirectional
+formatting characters are escaped in every message (`terminal_safe`).
 """
 
 from __future__ import annotations
@@ -13,28 +18,85 @@ import json
 import os
 import sys
 import tempfile
+import threading
+import unicodedata
 from collections.abc import Sequence
 from pathlib import Path
 
+from migrator.chart.packages import ChartPackage, package_from_bytes, package_from_folder, shipped_versions
 from migrator.engine import analyze
 from migrator.errors import InputError
 from migrator.registry import all_changes
 from migrator.report import Report
 from migrator.secrets import mask_data
 
-EXIT_OK, EXIT_PENDING, EXIT_UNREADABLE, EXIT_BLOCKED = 0, 1, 2, 3
+EXIT_OK, EXIT_PENDING, EXIT_UNREADABLE, EXIT_BLOCKED, EXIT_NEEDS_INPUT = 0, 1, 2, 3, 4
+# One analysis, Helm's renders included, may take this long before the command gives up
+# (a chart of your own whose templates never finish must not hang a script).
+TIMEOUT_SECONDS = float(os.environ.get("ADAPTIVE_ANALYSIS_TIMEOUT", "60") or 60)
+STATUS_EXIT_CHECK = {
+    "up-to-date": EXIT_OK,
+    "migrated": EXIT_PENDING,
+    "needs-input": EXIT_NEEDS_INPUT,
+    "blocked": EXIT_BLOCKED,
+    "not-adaptive": EXIT_UNREADABLE,
+}
+
+
+def terminal_safe(text: str) -> str:
+    """Escape control and formatting characters (escape sequences, bidi overrides) for a terminal."""
+    out = []
+    for ch in text:
+        if ch in "\n\t" or unicodedata.category(ch) not in ("Cc", "Cf", "Zl", "Zp", "Co", "Cs"):
+            out.append(ch)
+        elif ord(ch) <= 0xFF:
+            out.append(f"\\x{ord(ch):02x}")
+        else:
+            out.append(f"\\u{ord(ch):04x}" if ord(ch) <= 0xFFFF else f"\\U{ord(ch):08x}")
+    return "".join(out)
+
+
+def json_text(data: object) -> str:
+    """JSON with every control or formatting character as a \\u escape (still the same JSON)."""
+    text = json.dumps(data, indent=2, ensure_ascii=False)
+    return "".join(
+        ch
+        if ch == "\n" or unicodedata.category(ch) not in ("Cc", "Cf", "Zl", "Zp", "Co", "Cs")
+        else (f"\\u{ord(ch):04x}" if ord(ch) <= 0xFFFF else ch.encode("utf-16-be").hex())
+        for ch in text
+    )
+
+
+def say(text: str, *, err: bool = False) -> None:
+    print(terminal_safe(text), file=sys.stderr if err else sys.stdout)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
+    watchdog = threading.Timer(TIMEOUT_SECONDS, _give_up)
+    watchdog.daemon = True
+    watchdog.start()
     try:
         return int(args.run(args))
     except BrokenPipeError:  # e.g. piped into `head`
         return EXIT_OK
     except Exception as exc:  # never a traceback: scripts parse stderr, users read it
-        print(f"error: internal error ({type(exc).__name__}: {exc}); please report it", file=sys.stderr)
+        say(f"error: internal error ({type(exc).__name__}: {exc}); please report it", err=True)
         return EXIT_UNREADABLE
+    finally:
+        watchdog.cancel()
+
+
+def _give_up() -> None:
+    """Helm's engine cannot be interrupted from Python: past the limit, end the process cleanly."""
+    say(
+        f"error: the analysis took longer than {TIMEOUT_SECONDS:g} s and was stopped (with a chart of your "
+        "own, check that its templates finish); nothing was written",
+        err=True,
+    )
+    sys.stderr.flush()
+    os._exit(EXIT_UNREADABLE)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -52,7 +114,24 @@ def _parser() -> argparse.ArgumentParser:
             help="values file(s); `-` reads standard input",
         )
         p.add_argument(
-            "--to", dest="target", metavar="VERSION", help="target chart version (default: newest known)"
+            "--to",
+            dest="target",
+            metavar="VERSION",
+            help=f"target chart version, any packaged one ({shipped_versions()[0]} to "
+            f"{shipped_versions()[-1]}; default: the newest)",
+        )
+        p.add_argument(
+            "--from",
+            dest="from_version",
+            metavar="VERSION",
+            help="the chart version the release runs now, for what the upgrade does to the cluster "
+            "(default: the newest version the file's keys allow)",
+        )
+        p.add_argument(
+            "--chart",
+            metavar="PATH",
+            help="the target chart as a package (.tgz) or a chart folder, for a chart the assistant does "
+            "not carry",
         )
         p.add_argument("--json", action="store_true", help="print the JSON report")
         p.add_argument("--show-secrets", action="store_true", help="do not mask secrets in the output")
@@ -94,6 +173,19 @@ def _read(path: str) -> bytes:
     return Path(path).read_bytes()
 
 
+def _chart(args: argparse.Namespace) -> ChartPackage | None:
+    path = getattr(args, "chart", None)
+    if not path:
+        return None
+    if os.path.isdir(path):
+        return package_from_folder(path)
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        raise InputError(f"cannot read the chart {path}: {exc.strerror or exc}") from None
+    return package_from_bytes(data, path)
+
+
 def _load(path: str, args: argparse.Namespace) -> Report | InputError:
     try:
         data = _read(path)
@@ -104,6 +196,8 @@ def _load(path: str, args: argparse.Namespace) -> Report | InputError:
             data,
             name=path,
             target=args.target,
+            from_version=args.from_version,
+            chart=_chart(args),
             release=args.release,
             namespace=args.namespace,
             options=args.options,
@@ -114,13 +208,13 @@ def _load(path: str, args: argparse.Namespace) -> Report | InputError:
 
 def _error(path: str, exc: InputError, as_json: bool) -> None:
     if as_json:
-        print(json.dumps({"source": path, "error": exc.to_dict()}, indent=2))
+        print(json_text({"source": path, "error": exc.to_dict()}))
         return
-    print(f"{path}: error: {exc}", file=sys.stderr)
+    say(f"{path}: error: {exc}", err=True)
     if exc.snippet:
-        print(f"    {exc.snippet}", file=sys.stderr)
+        say(f"    {exc.snippet}", err=True)
         if exc.column:
-            print("    " + " " * (exc.column - 1) + "^", file=sys.stderr)
+            say("    " + " " * (exc.column - 1) + "^", err=True)
 
 
 def _summary(report: Report) -> str:
@@ -142,6 +236,31 @@ def _summary(report: Report) -> str:
         lines.append(f"  dropped: {d.path} ({d.reason})")
     for note in report.notes:
         lines.append(f"  note: {note}")
+    proof = report.render
+    if proof is not None:
+        lines.append(
+            f"  render: chart {proof.chart_version}: {proof.status}{f' ({proof.note})' if proof.note else ''}"
+        )
+        for message in proof.messages:
+            lines.append(f"      chart says: {message.message}")
+        for placeholder in proof.placeholders:
+            where = f" (line {placeholder.line})" if placeholder.line else " (not in the file)"
+            lines.append(f"      placeholder: {placeholder.path}{where}")
+    if report.source_render is not None and report.source_render.note:
+        lines.append(f"  ledger: {report.source_render.note}")
+    for entry in report.ledger:
+        if entry.severity == "info":
+            continue
+        new = f" -> {entry.new_kind or entry.kind}/{entry.new_name}" if entry.new_name else ""
+        lines.append(f"  cluster {entry.severity}: {entry.change} {entry.kind}/{entry.name}{new}")
+    info = sum(1 for e in report.ledger if e.severity == "info")
+    if info:
+        lines.append(f"  cluster: {info} more object(s) created or updated (see --json)")
+    for number, step in enumerate(report.next_steps, 1):
+        where = f" (line {step.line})" if step.line else ""
+        lines.append(f"  next {number}. {step.text}{where}")
+        if step.command:
+            lines.append(f"      $ {step.command}")
     return "\n".join(lines)
 
 
@@ -160,14 +279,12 @@ def _check(args: argparse.Namespace) -> int:
         if args.json:
             docs.append(result.to_dict(reveal_secrets=args.show_secrets))
         if not args.json:
-            print(_summary(result))
-        codes.append(
-            {"up-to-date": EXIT_OK, "migrated": EXIT_PENDING, "blocked": EXIT_BLOCKED}[result.status]
-        )
+            say(_summary(result))
+        codes.append(STATUS_EXIT_CHECK[result.status])
     if args.json:
-        print(json.dumps(docs[0] if len(args.files) == 1 else docs, indent=2, ensure_ascii=False))
-    # The worst outcome decides: unreadable, then blocked, then pending.
-    for code in (EXIT_UNREADABLE, EXIT_BLOCKED, EXIT_PENDING):
+        print(json_text(docs[0] if len(args.files) == 1 else docs))
+    # The worst outcome decides: unreadable, then blocked, then needs input, then pending.
+    for code in (EXIT_UNREADABLE, EXIT_BLOCKED, EXIT_NEEDS_INPUT, EXIT_PENDING):
         if code in codes:
             return code
     return EXIT_OK
@@ -178,12 +295,19 @@ def _migrate(args: argparse.Namespace) -> int:
     if isinstance(result, InputError):
         _error(args.file, result, args.json)
         return EXIT_UNREADABLE
+    if result.status == "not-adaptive":
+        if args.json:
+            print(json_text(result.to_dict(reveal_secrets=args.show_secrets)))
+        else:
+            say(_summary(result), err=True)
+            say(f"{args.file}: not an `adaptive` values file: nothing changed, no file written.", err=True)
+        return EXIT_UNREADABLE
     if result.status == "blocked" or result.migrated_yaml is None:
         if args.json:
-            print(result.to_json(reveal_secrets=args.show_secrets))
+            print(json_text(result.to_dict(reveal_secrets=args.show_secrets)))
         else:
-            print(_summary(result), file=sys.stderr)
-            print(f"{args.file}: blocked: no file written; a human must decide (see above).", file=sys.stderr)
+            say(_summary(result), err=True)
+            say(f"{args.file}: blocked: no file written; a human must decide (see above).", err=True)
         return EXIT_BLOCKED
     if args.output:
         try:
@@ -193,12 +317,13 @@ def _migrate(args: argparse.Namespace) -> int:
             print(f"{args.output}: error: cannot write the migrated file: {why}", file=sys.stderr)
             return EXIT_UNREADABLE
     if args.json:
-        print(result.to_json(reveal_secrets=args.show_secrets))
+        print(json_text(result.to_dict(reveal_secrets=args.show_secrets)))
     elif not args.output:
-        sys.stdout.buffer.write(result.migrated_yaml.encode("utf-8"))
+        text = result.migrated_yaml
+        sys.stdout.buffer.write((terminal_safe(text) if sys.stdout.isatty() else text).encode("utf-8"))
     else:
-        print(_summary(result), file=sys.stderr)
-    return EXIT_OK
+        say(_summary(result), err=True)
+    return EXIT_NEEDS_INPUT if result.status == "needs-input" else EXIT_OK
 
 
 def _write_atomically(path: Path, text: str) -> None:
@@ -224,42 +349,34 @@ def _preview(args: argparse.Namespace) -> int:
         return EXIT_UNREADABLE
     if args.json:
         data = result.to_dict(reveal_secrets=args.show_secrets)
-        print(
-            json.dumps(
-                {
-                    k: data[k]
-                    for k in (
-                        "source",
-                        "release",
-                        "namespace",
-                        "target",
-                        "status",
-                        "pools",
-                        "totals",
-                        "findings",
-                    )
-                },
-                indent=2,
-                ensure_ascii=False,
-            )
-        )
+        keys = ("source", "release", "namespace", "target", "status", "pools", "totals", "service_accounts")
+        print(json_text({k: data[k] for k in (*keys, "findings")}))
     else:
-        print(
+        lines = [
             f"{result.source}: release {result.release}, namespace {result.namespace}, chart {result.target}"
-        )
+        ]
         for p in result.pools:
-            print(f"  pool {p.name!r}: StatefulSet {p.statefulset}, headless Service {p.headless_service}")
-            print(f"    GROUP={p.group} PARTITION_KEY={p.partition_key} capabilities={p.capabilities}")
-            print(f"    replicas={p.replicas} gpusPerReplica={p.gpus_per_replica} GPUs={p.gpus_total}")
+            proven = "rendered by Helm" if p.proven else "by the chart's rules (not rendered)"
+            lines.append(f"  pool {p.name!r} ({proven}): StatefulSet {p.statefulset}")
+            lines.append(f"    headless Service {p.headless_service}")
+            lines.append(f"    GROUP={p.group} PARTITION_KEY={p.partition_key} capabilities={p.capabilities}")
+            gpu_env = f" GPU_COUNT={p.gpu_count_env}" if p.gpu_count_env is not None else ""
+            counts = f"replicas={p.replicas} GPUs per replica={p.gpus_per_replica} GPUs={p.gpus_total}"
+            lines.append(f"    {counts}{gpu_env}")
+            if p.service_account:
+                lines.append(f"    service account: {p.service_account}")
             for pod, dns in zip(p.pods, p.dns_names, strict=False):
-                print(f"    pod {pod}  {dns}")
+                lines.append(f"    pod {pod}  {dns}")
             shown = p.resources if args.show_secrets else mask_data(p.resources)
-            print(f"    resources ({p.sources.get('resources', '?')}): {shown}")
+            lines.append(f"    resources ({p.sources.get('resources', '?')}): {shown}")
             if p.problems:
-                print(f"    problems: {', '.join(p.problems)}")
-        print(f"  total: {result.total_pods} pods, {result.total_gpus} GPUs")
+                lines.append(f"    problems: {', '.join(p.problems)}")
+        lines.append(f"  total: {result.total_pods} pods, {result.total_gpus} GPUs")
+        for component, account in result.service_accounts.items():
+            lines.append(f"  {component} runs as service account {account}")
         for f in result.findings:
-            print(f"  {f.severity}: [{f.code}] {f.path}: {f.message}")
+            lines.append(f"  {f.severity}: [{f.code}] {f.path}: {f.message}")
+        say("\n".join(lines))
     return EXIT_BLOCKED if result.status == "blocked" else EXIT_OK
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 from functools import partial
@@ -21,7 +20,7 @@ from migrator.registry import BreakingChange, all_changes, get_change, known_opt
 from migrator.report import SEVERITY_ORDER, ChangeOutcome, Finding, Report
 from migrator.secrets import mask_yaml_text
 from migrator.versions import Version
-from migrator.yamldoc import LINE_BREAK, split_lines
+from migrator.yamldoc import LINE_BREAK, parse_path, split_lines
 
 POOLS_VERSION = Version("0.25.0")
 
@@ -244,29 +243,12 @@ def _with_line(finding: Finding, doc: Document, *, force: bool = False) -> Findi
     """Give a finding the line of its path in `doc` (the input, or the migrated file)."""
     if (finding.line is not None and not force) or not finding.path or finding.path == "release":
         return finding
-    path = _parse_path(finding.path)
+    path = parse_path(finding.path)
     if not path:
         return finding
     if not doc.has(path) and finding.line is not None:
         return finding
     return replace(finding, line=doc.line_of(path))
-
-
-_PATH_PART = re.compile(r'\.?([^.\[\]]+)|\[(\d+)\]|\["(.*?)"\](?=\.|\[|$)')
-
-
-def _parse_path(text: str) -> tuple:
-    """`a.b[0]["x.y"]` -> ('a', 'b', 0, 'x.y'); () when the text is not such a path."""
-    parts: list = []
-    position = 0
-    while position < len(text):
-        match = _PATH_PART.match(text, position)
-        if not match or match.end() == position:
-            return ()
-        name, index, quoted = match.groups()
-        parts.append(int(index) if index is not None else (quoted if quoted is not None else name))
-        position = match.end()
-    return tuple(parts)
 
 
 def migrate_text(data: bytes | str, *, target: str | None = None) -> str | None:

@@ -27,7 +27,7 @@ from migrator.report import (
 )
 from migrator.secrets import mask_string
 from migrator.versions import Version
-from migrator.yamldoc import format_path
+from migrator.yamldoc import format_path, parse_path
 
 CHART_REPOSITORY = "oci://ghcr.io/adaptive-ml/adaptive"
 # Findings of the changes that name a value the user must fill in (status needs-input).
@@ -87,7 +87,7 @@ def prove(
                     "cannot be rendered (pass the version the release really runs with --from)"
                 )
     _status(report)
-    report.next_steps = next_steps(report)
+    report.next_steps = next_steps(report, migrated)
 
 
 def _render(package: ChartPackage, text: str, report: Report) -> Rendered:
@@ -215,7 +215,7 @@ def _object_findings(report: Report, rendered: Rendered, doc: Document) -> None:
                 f"The {problem.kind} `{problem.name}` that chart {rendered.chart_version} renders is not "
                 f"valid: `{problem.field}` {mask_string(problem.message)}. Kubernetes rejects it, so the "
                 "install or upgrade fails.",
-                line=_line(doc, _tuple_path(path)) if path else None,
+                line=_line(doc, parse_path(path)) if path else None,
                 object=f"{problem.kind}/{problem.name}",
             )
         )
@@ -228,16 +228,6 @@ def _object_findings(report: Report, rendered: Rendered, doc: Document) -> None:
                 f"… and {len(problems) - shown} more problems in the rendered objects.",
             )
         )
-
-
-def _tuple_path(dotted: str) -> tuple:
-    out: list[Any] = []
-    for part in dotted.replace("]", "").split("."):
-        name, _, index = part.partition("[")
-        out.append(name)
-        if index:
-            out.append(int(index))
-    return tuple(out)
 
 
 _LEDGER_CODES = {
@@ -386,30 +376,29 @@ def _status(report: Report) -> None:
         report.status = "needs-input"
 
 
-def next_steps(report: Report) -> list[NextStep]:
-    """What the operator does now, in order."""
+def next_steps(report: Report, migrated: Document | None = None) -> list[NextStep]:
+    """What the operator does now, in order: values to fill (with their lines in the migrated
+    file), the manual steps, what to do in the cluster first, then the command."""
     steps: list[NextStep] = []
     if report.status in ("blocked", "not-adaptive"):
         for f in report.findings:
             if f.severity == "critical":
                 steps.append(NextStep("manual", f.message, f.path or None, f.line))
         return steps
-    seen: set[str] = set()
-    fills = [f for f in report.findings if f.code in FILL_CODES]
-    for f in fills:
-        if f.path in seen:
-            continue
-        seen.add(f.path)
-        steps.append(NextStep("fill", f"Fill in `{f.path}`.", f.path, f.line))
-    if report.render is not None:
-        for placeholder in report.render.placeholders:
-            if placeholder.path not in seen:
-                seen.add(placeholder.path)
-                steps.append(
-                    NextStep("fill", f"Fill in `{placeholder.path}`.", placeholder.path, placeholder.line)
-                )
-    for change in report.changes:
-        for step in change.manual_steps:
+    fill_paths: list[str] = []
+    for f in report.findings:
+        if f.code in FILL_CODES and f.path and f.path not in fill_paths:
+            fill_paths.append(f.path)
+    for placeholder in report.render.placeholders if report.render else []:
+        if placeholder.path not in fill_paths:
+            fill_paths.append(placeholder.path)
+    manual = [step for change in report.changes for step in change.manual_steps]
+    for path in fill_paths:
+        advice = next((m for m in manual if m.startswith(f"Fill in `{path}`")), f"Fill in `{path}`.")
+        line = _line(migrated, parse_path(path)) if migrated is not None else None
+        steps.append(NextStep("fill", advice, path, line))
+    for step in manual:
+        if not any(step.startswith(f"Fill in `{path}`") for path in fill_paths):
             steps.append(NextStep("manual", step))
     for entry in report.ledger:
         if entry.severity == "critical":
@@ -418,9 +407,9 @@ def next_steps(report: Report) -> list[NextStep]:
         steps.append(
             NextStep(
                 "command",
-                "Upgrade the release with the migrated file, passing it whole: `--reuse-values` would merge "
-                "the release's old values back in (old keys the new chart refuses or misreads), and "
-                "`--reset-then-reuse-values` or `-f` alone makes the file the only source of truth.",
+                "Upgrade the release with the migrated file as its values. Do not add `--reuse-values`: it "
+                "would merge the values the release was installed with back in, old keys included, which "
+                "the new chart refuses or reads differently.",
                 command=upgrade_command(report),
             )
         )

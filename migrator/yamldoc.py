@@ -52,6 +52,23 @@ def format_path(path: Path, prefix: str = "") -> str:
     return out
 
 
+_PATH_PART = re.compile(r'\.?([^.\[\]]+)|\[(\d+)\]|\["(.*?)"\](?=\.|\[|$)')
+
+
+def parse_path(text: str) -> Path:
+    """`a.b[0]["x.y"]` -> ('a', 'b', 0, 'x.y'); () when the text is not such a path."""
+    parts: list = []
+    position = 0
+    while position < len(text):
+        match = _PATH_PART.match(text, position)
+        if not match or match.end() == position:
+            return ()
+        name, index, quoted = match.groups()
+        parts.append(int(index) if index is not None else (quoted if quoted is not None else name))
+        position = match.end()
+    return tuple(parts)
+
+
 @dataclass(eq=False)
 class Node:
     """One node of the parsed document, with its span (0-based line/column)."""

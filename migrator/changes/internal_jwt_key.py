@@ -58,7 +58,7 @@ def apply(ctx: ChangeContext) -> None:
         ctx.finding(
             "internal-jwt-key-missing",
             "critical",
-            AUTH,
+            PATH,
             f"`secrets.auth.{KEY}` is required from chart {VERSION}: the deployment fails without it. The "
             "migrated file has it EMPTY for you to fill in; the assistant never makes up key material.",
         )
