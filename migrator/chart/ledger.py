@@ -46,6 +46,19 @@ IAM_ANNOTATIONS = {
     "iam.gke.io/gcp-service-account": "Workload Identity (GKE)",
     "azure.workload.identity/client-id": "Workload Identity (Azure)",
 }
+# Kinds whose deletion by itself stops nothing that runs (what used them is reported on its own).
+INFO_WHEN_DELETED = frozenset(
+    {
+        "Secret",
+        "ConfigMap",
+        "Role",
+        "RoleBinding",
+        "ClusterRole",
+        "ClusterRoleBinding",
+        "Job",
+        "PodDisruptionBudget",
+    }
+)
 IDENTITY_LABELS = ("app.kubernetes.io/component", "app.kubernetes.io/pool")
 MAX_DIFF_LINES = 60  # per object, in the report
 
@@ -60,7 +73,11 @@ def compare(source: list[KubeObject], target: list[KubeObject], *, namespace: st
 
     # Same name, another kind; or same identity labels, another kind.
     for gone in list(deleted):
-        partner = next((c for c in created if c.name == gone.name and c.kind != gone.kind), None)
+        partner = None
+        if _workload(gone):
+            partner = next(
+                (c for c in created if c.name == gone.name and c.kind != gone.kind and _workload(c)), None
+            )
         if partner is None:
             partner = next(
                 (
@@ -190,7 +207,7 @@ def _deleted(obj: KubeObject, namespace: str) -> LedgerEntry:
             if iam
             else "."
         )
-    elif kind in ("Secret", "ConfigMap"):
+    elif kind in INFO_WHEN_DELETED:
         severity = "info"
         consequence = f"Helm deletes the {kind} `{name}` (the new chart no longer uses it)."
     return LedgerEntry(kind, name, "deleted", severity, consequence)
@@ -257,13 +274,22 @@ def _renamed(old: KubeObject, new: KubeObject, namespace: str) -> LedgerEntry:
 
 
 def _kind_changed(old: KubeObject, new: KubeObject, namespace: str) -> LedgerEntry:
-    claims = _claims(new)
+    old_claims, new_claims = _claims(old), _claims(new)
     consequence = (
         f"Helm deletes the {old.kind} `{old.name}` and creates the {new.kind} `{new.name}`: its pods are "
-        "replaced" + (f"; the new pods get new, empty volumes ({', '.join(claims)})." if claims else ".")
+        "replaced"
     )
+    severity = "warning"
+    if old_claims:
+        severity = "critical"
+        consequence += (
+            f"; the old PersistentVolumeClaims ({', '.join(f'`{c}-{old.name}-N`' for c in old_claims)}) stay "
+            "behind and are not reattached: their data is not carried over"
+        )
+    if new_claims:
+        consequence += f"; the new pods get new, empty volumes ({', '.join(new_claims)})"
     entry = LedgerEntry(
-        old.kind, old.name, "kind-changed", "warning", consequence, new_kind=new.kind, new_name=new.name
+        old.kind, old.name, "kind-changed", severity, consequence + ".", new_kind=new.kind, new_name=new.name
     )
     entry.diff, entry.diff_truncated = _limited(_diff(old, new))
     return entry
@@ -360,9 +386,13 @@ def _get(body: Any, path: tuple[str, ...]) -> Any:
 
 
 def _normal(value: Any) -> Any:
-    """A body without the reviewed differences that do not matter (IGNORED_LABELS)."""
+    """A body without the reviewed differences that do not matter (IGNORED_LABELS); a label map
+    left empty by that is no label map."""
     if isinstance(value, dict):
-        return {k: _normal(v) for k, v in value.items() if not (isinstance(k, str) and k in IGNORED_LABELS)}
+        out = {k: _normal(v) for k, v in value.items() if not (isinstance(k, str) and k in IGNORED_LABELS)}
+        if out.get("labels") == {} and value.get("labels") != {}:
+            del out["labels"]
+        return out
     if isinstance(value, list):
         return [_normal(v) for v in value]
     return value
