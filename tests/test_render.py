@@ -65,7 +65,7 @@ def test_a_values_file_with_every_required_value_needs_no_placeholder() -> None:
 
 
 def test_a_required_value_named_only_in_the_template_is_read_from_its_source() -> None:
-    # "A cookies secret is required!" names no key: the template's `required ... .Values.secrets.cookiesSecret` does.
+    # "A cookies secret is required!" names no key; the template source (`required ... .Values...`) does.
     text = SECRETS.replace("  cookiesSecret: c\n", "")
     result = _render("0.48.2", text)
     assert [p.path for p in result.placeholders] == [("secrets", "cookiesSecret")]
