@@ -156,6 +156,31 @@ def _refusal_findings(report: Report, rendered: Rendered, doc: Document) -> None
     refusal = rendered.refusal
     if refusal is None:
         return
+    contradicted = [
+        p
+        for p in rendered.placeholders
+        if str(p.path[-1]) in refusal.message or format_path(p.path) in refusal.message
+    ]
+    if contradicted:
+        # The chart asked for a value and then refuses it: no values file renders with this version.
+        report.findings[:] = [
+            f
+            for f in report.findings
+            if not (f.code == "value-required" and f.path in {format_path(p.path) for p in contradicted})
+        ]
+        asked = contradicted[0]
+        report.findings.append(
+            Finding(
+                "chart-refuses",
+                "critical",
+                format_path(asked.path),
+                f"Chart {rendered.chart_version} cannot render these values at all: it requires "
+                f"`{format_path(asked.path)}` (“{mask_string(asked.refusal.message)}”) and then refuses it "
+                f"(“{mask_string(refusal.message)}”). No values file satisfies both; choose another target "
+                "version.",
+            )
+        )
+        return
     keys = refusal.dotted
     path = keys[0] if keys else ""
     line = _line(doc, refusal.paths[0]) if refusal.paths else None
@@ -186,10 +211,25 @@ def _pool_path(report: Report, obj_labels: dict[str, Any]) -> str:
     return ""
 
 
+def _pool_index(path: str) -> int | None:
+    parts = parse_path(path)
+    if len(parts) >= 3 and parts[:2] == ("harmony", "computePools") and isinstance(parts[2], int):
+        return parts[2]
+    return None
+
+
 def _object_findings(report: Report, rendered: Rendered, doc: Document) -> None:
     problems = kube.check(rendered.objects)
     shown = 0
     by_object = {(o.kind, o.name): o for o in rendered.objects}
+    # A pool whose name the preview already refused (invalid, colliding) needs no second word per object.
+    named = {
+        report.pools[i].pool_key
+        for f in report.findings
+        if f.code in ("invalid-name", "name-collision")
+        and (i := _pool_index(f.path)) is not None
+        and i < len(report.pools)
+    }
     for broken in rendered.broken:
         report.findings.append(
             Finding(
@@ -207,6 +247,8 @@ def _object_findings(report: Report, rendered: Rendered, doc: Document) -> None:
         shown += 1
         obj = by_object.get((problem.kind, problem.name))
         path = _pool_path(report, obj.labels) if obj is not None else ""
+        if obj is not None and obj.labels.get(POOL_LABEL) in named:
+            continue
         report.findings.append(
             Finding(
                 "invalid-object",
@@ -240,9 +282,12 @@ _LEDGER_CODES = {
 
 
 def _ledger_findings(report: Report) -> None:
+    bindings_reported = any(f.code == "iam-binding-update" for f in report.findings)
     for entry in report.ledger:
         if entry.severity == "info":
             continue
+        if entry.kind == "ServiceAccount" and bindings_reported:
+            continue  # the service-account change names every new account and the binding to update
         code = _LEDGER_CODES[entry.change]
         if entry.change == "changed" and entry.severity == "critical":
             code = "immutable-field"

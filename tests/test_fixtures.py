@@ -4,7 +4,7 @@ Layout: tests/fixtures/changes/<change-id>/<case>/ holds
 - before.yaml: the input, read as bytes (BOM, CRLF and a missing final newline included);
 - after.yaml: the exact migrated text, written by hand; absent when the change is blocked,
   and optional when nothing changes (then the output must be the input, byte for byte);
-- expected.json: {"status": "up-to-date" | "migrated" | "blocked",
+- expected.json: {"status": "up-to-date" | "migrated" | "needs-input" | "blocked" | "not-adaptive",
                   "findings": [codes],           # the SET of finding codes, exactly
                   "target": "0.25.0",            # optional: the target chart version
                   "options": {...},              # optional: more keyword arguments of analyze()
@@ -27,7 +27,8 @@ from migrator.engine import analyze
 from migrator.registry import all_changes
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "changes"
-STATUSES = {"up-to-date", "migrated", "blocked"}
+STATUSES = {"up-to-date", "migrated", "needs-input", "blocked", "not-adaptive"}
+WRITTEN = {"up-to-date", "migrated", "needs-input"}  # statuses that hand back a migrated file
 KNOWN_KEYS = {"status", "findings", "target", "options", "release", "namespace", "moved", "dropped"}
 
 
@@ -89,9 +90,12 @@ def test_fixture(case: Path) -> None:
     assert report.status == expected["status"], shown
     assert codes == set(expected["findings"]), shown
 
-    if expected["status"] == "blocked":
-        assert report.migrated_yaml is None
-        assert not after_path.exists(), "a blocked case has no after.yaml"
+    if expected["status"] not in WRITTEN:
+        assert not after_path.exists(), f"a {expected['status']} case has no after.yaml"
+        if expected["status"] == "blocked":
+            assert report.migrated_yaml is None
+        else:
+            assert report.migrated_yaml == before.decode("utf-8-sig")  # not ours: left exactly as it is
         return
 
     assert report.migrated_yaml is not None
@@ -99,7 +103,7 @@ def test_fixture(case: Path) -> None:
     if after_path.exists():
         wanted = after_path.read_bytes()
     else:
-        assert expected["status"] == "up-to-date", "a migrated case needs an after.yaml"
+        assert not any(c.status == "applied" for c in report.changes), "a migrated case needs an after.yaml"
         wanted = before
     assert produced == wanted, "\n" + report.migrated_yaml
     if expected["status"] == "up-to-date":
@@ -110,9 +114,10 @@ def test_fixture(case: Path) -> None:
     if "dropped" in expected:
         assert {d.path for d in report.dropped} == _drop_paths(expected["dropped"])
 
-    # Idempotent: the migrated file needs nothing more.
+    # Idempotent: the migrated file needs nothing more (values to fill in stay to fill in).
     again = analyze(produced, **options)
-    assert again.status == "up-to-date", [(f.code, f.message) for f in again.findings]
+    assert again.status in ("up-to-date", "needs-input"), [(f.code, f.message) for f in again.findings]
+    assert not any(c.status == "applied" for c in again.changes)
     assert again.migrated_yaml is not None
     assert again.migrated_yaml.encode("utf-8") == produced
     assert again.detected.pending == []  # pending counts only the changes up to the target

@@ -107,7 +107,7 @@ def apply(ctx: ChangeContext) -> None:
                 ctx.finding(
                     f"db-{name}-missing",
                     "critical",
-                    URL,
+                    (*DB, name),
                     f"No database {name} is set, and the chart from 0.18.0 requires `secrets.db.{name}`.",
                 )
         ctx.summary = "Removed the empty `secrets.dbUrl`."
@@ -157,7 +157,7 @@ def apply(ctx: ChangeContext) -> None:
             ctx.finding(
                 f"db-{name}-missing",
                 "critical",
-                URL,
+                (*DB, name),
                 f"The URL has no {name}; the chart from 0.18.0 requires `secrets.db.{name}`. "
                 f"The migrated file sets it to an empty value for you to fill in.",
             )
