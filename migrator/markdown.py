@@ -10,9 +10,11 @@ if TYPE_CHECKING:
     from migrator.report import Report
 
 _STATUS = {
-    "up-to-date": "Up to date: nothing to migrate",
-    "migrated": "Migration ready",
-    "blocked": "Needs your decision: blocked",
+    "up-to-date": "Up to date: nothing to migrate, and the target chart renders it",
+    "migrated": "Migrated: the target chart renders it",
+    "needs-input": "Needs your input: the chart renders it once the listed values are filled in",
+    "blocked": "Blocked: a human must decide (no migrated file)",
+    "not-adaptive": "Not an `adaptive` values file: nothing changed",
 }
 
 
@@ -27,6 +29,8 @@ def report_markdown(report: Report, *, reveal_secrets: bool = False) -> str:
     out.append(f"- **Status:** {_STATUS[report.status]}")
     out.append(f"- **Detected layout:** {report.detected.label}")
     out.append(f"- **Target chart version:** {report.target}")
+    if report.source_version:
+        out.append(f"- **Chart version the release runs now (assumed):** {report.source_version}")
     out.append(f"- **Release / namespace:** `{report.release}` / `{report.namespace}`")
     out.append(
         f"- **Findings:** {report.count('critical')} critical, {report.count('warning')} warning, "
@@ -84,6 +88,9 @@ def report_markdown(report: Report, *, reveal_secrets: bool = False) -> str:
             resources = p.resources if reveal_secrets else mask_data(p.resources)
             out.append(f"- `{_cell(p.name)}` resources ({p.sources.get('resources', '?')}): `{resources}`")
         out.append("")
+    out += _render_section(report)
+    out += _ledger_section(report)
+    out += _next_steps_section(report)
     text = report.migrated_yaml_shown(reveal_secrets=reveal_secrets)
     if text is not None:
         fence = "~~~~" if "```" in text else "```"
@@ -96,3 +103,55 @@ def report_markdown(report: Report, *, reveal_secrets: bool = False) -> str:
             "",
         ]
     return "\n".join(out).rstrip("\n") + "\n"
+
+
+def _render_section(report: Report) -> list[str]:
+    proof = report.render
+    if proof is None:
+        return []
+    out = [
+        "## Render proof",
+        "",
+        f"- Chart {proof.chart_version}: **{proof.status}**"
+        + (f" ({_cell(proof.note)})" if proof.note else ""),
+    ]
+    for message in proof.messages:
+        out.append(f"- The chart says: {_cell(message.message)}")
+    for placeholder in proof.placeholders:
+        where = f"line {placeholder.line}" if placeholder.line else "not in the file yet"
+        out.append(f"- Placeholder for `{_cell(placeholder.path)}` ({where})")
+    if proof.objects:
+        out.append("- Objects: " + ", ".join(f"{n} {kind}" for kind, n in sorted(proof.objects.items())))
+    out.append("")
+    return out
+
+
+def _ledger_section(report: Report) -> list[str]:
+    if not report.ledger and not (report.source_render and report.source_render.note):
+        return []
+    out = ["## What the upgrade does to the cluster", ""]
+    if report.source_render and report.source_render.note:
+        out += [_cell(report.source_render.note), ""]
+    if report.ledger:
+        out += ["| Severity | Change | Object | Becomes | Consequence |", "|---|---|---|---|---|"]
+        for e in report.ledger:
+            becomes = f"{e.new_kind or e.kind}/{e.new_name}" if e.new_name else ""
+            out.append(
+                f"| {e.severity} | {e.change} | `{_cell(e.kind)}/{_cell(e.name)}` | {_cell(becomes)} | "
+                f"{_cell(e.consequence)} |"
+            )
+        out.append("")
+    return out
+
+
+def _next_steps_section(report: Report) -> list[str]:
+    if not report.next_steps:
+        return []
+    out = ["## Next steps", ""]
+    for number, step in enumerate(report.next_steps, 1):
+        where = f" (line {step.line} of the migrated file)" if step.line else ""
+        out.append(f"{number}. {_cell(step.text)}{where}")
+        if step.command:
+            out += ["", "   ```sh", f"   {step.command}", "   ```"]
+    out.append("")
+    return out
