@@ -211,6 +211,17 @@ class LedgerEntry:
 
 
 @dataclass(frozen=True)
+class ChartFit:
+    """Whether a file's keys fit the `adaptive` chart at all, and why (its keys against the chart's)."""
+
+    adaptive: bool
+    evidence: str  # one sentence for the user
+    known: tuple[str, ...] = ()  # top-level keys the chart reads (at some version)
+    unknown: tuple[str, ...] = ()  # top-level keys no version of the chart reads
+    versions: tuple[str, ...] = ()  # chart versions whose keys fit the file best
+
+
+@dataclass(frozen=True)
 class NextStep:
     """What the operator does now, in order: fill values, do manual steps, run the command."""
 
@@ -242,6 +253,7 @@ class Report:
     ledger: list[LedgerEntry] = field(default_factory=list)
     next_steps: list[NextStep] = field(default_factory=list)
     service_accounts: dict[str, str] = field(default_factory=dict)  # component -> account its pods use
+    fit: ChartFit | None = None  # how the file's keys fit the chart (None: not checked)
     # Not serialised: the text as read (after decoding), for diffs in the faces.
     original_yaml: str = field(default="", repr=False)
     _masked: str | None = field(default=None, init=False, repr=False, compare=False)
@@ -298,6 +310,7 @@ class Report:
             "ledger": [e.to_dict() for e in self.ledger],
             "next_steps": [asdict(s) for s in self.next_steps],
             "service_accounts": dict(self.service_accounts),
+            "fit": asdict(self.fit) if self.fit else None,
             "notes": list(self.notes),
             "secrets_masked": not reveal_secrets,
             "migrated_yaml": self.migrated_yaml_shown(reveal_secrets=reveal_secrets),
