@@ -7,7 +7,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 PORT   ?= 8501
 
-.PHONY: install run test lint bench chromium clean
+.PHONY: install run test lint bench chromium clean catalogue
 
 $(STAMP): requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,11 @@ test: $(STAMP) chromium lint
 
 bench: $(STAMP)
 	$(PY) bench/bench.py
+
+# Rewrite migrator/chart/data/catalogue.json (the keys each chart version reads) from the
+# shipped packages; run it after dropping a new adaptive-<version>.tgz into that folder.
+catalogue: $(STAMP)
+	$(PY) -m migrator.chart.build_catalogue
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis
