@@ -192,8 +192,6 @@ def _lex_action(text: str, i: int) -> tuple[list[Tok], int]:
 # operand: (term, [field names]); term: ("dot",) ("var", name) ("field",) ("ident", name)
 #          ("lit", type, value) ("paren", pipe)
 
-KEYWORDS = {"if", "else", "end", "range", "with", "define", "template", "block", "break", "continue"}
-
 
 class Parser:
     def __init__(self, items: list[tuple[str, Any]]) -> None:
@@ -1004,9 +1002,15 @@ def _under(path: tuple, roots: set[tuple]) -> tuple | None:
     return None
 
 
-def version_entries(pkg: Package) -> dict[str, dict[str, Any]]:
-    """{dotted path: facts} for one chart version."""
+def version_entries(pkg: Package, warnings: list[str] | None = None) -> dict[str, dict[str, Any]]:
+    """{dotted path: facts} for one chart version; what the analysis could not follow goes
+    to `warnings` (a template function it does not know, a helper it cannot find)."""
     facts = analyse_templates(pkg)
+    if warnings is not None:
+        for name in sorted(facts.unknown_funcs):
+            warnings.append(f"{pkg.version}: template function `{name}` is not modelled (its reads are kept)")
+        for name in sorted(facts.unresolved - {COMPUTED}):
+            warnings.append(f'{pkg.version}: `include "{name}"` names no define')
     declared, _data = declared_keys(pkg.values_text)
     reads = facts.reads
     reads.pop((), None)
@@ -1177,12 +1181,13 @@ def dotted(path: tuple) -> str:
 # all versions
 
 
-def build(versions: list[str] | None = None) -> dict[str, Any]:
+def build(versions: list[str] | None = None, warnings: list[str] | None = None) -> dict[str, Any]:
+    """The catalogue of `versions` (default: every shipped package), as data for `dumps`."""
     versions = versions or list(packages.shipped_versions())
     per_version = []
     for version in versions:
         pkg = read_package(version, packages.shipped(version).data)
-        per_version.append(version_entries(pkg))
+        per_version.append(version_entries(pkg, warnings))
     spans: dict[str, list] = {}
     all_paths = sorted({p for entries in per_version for p in entries})
     for path in all_paths:
@@ -1224,7 +1229,10 @@ def output_path():
 
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
-    text = dumps(build())
+    warnings: list[str] = []
+    text = dumps(build(warnings=warnings))
+    for warning in warnings:
+        print(f"warning: {warning}", file=sys.stderr)
     target = output_path()
     if "--check" in args:
         current = target.read_text(encoding="utf-8") if target.is_file() else ""

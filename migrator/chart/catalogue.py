@@ -45,7 +45,8 @@ Questions about a user's values (plain data: dicts, lists, scalars)
   `unknown_keys(..., skip_changes=True)` leaves those keys out.
 - `refused_keys(data, version) -> list[RefusedKey]`: keys set to a non-empty value that the
   chart refuses (the render would fail), with the chart's message.
-- `fitting_versions(data) -> list[str]`: the versions with the fewest unknown keys.
+- `fitting_versions(data) -> list[str]`: the versions with the fewest unknown keys (keys a
+  version refuses count as unknown there).
 - `looks_adaptive(data) -> AdaptiveVerdict(is_adaptive, evidence)`: whether the file is
   values for this chart at all (a 2-tuple; see the function for the rule).
 """
@@ -130,6 +131,8 @@ class _Version(NamedTuple):
     children: dict[tuple, tuple[str, ...]]
     free: frozenset  # free-form paths
     by_name: dict[str, tuple[tuple, ...]]  # lower-cased key -> the paths ending in it
+    refused: dict[tuple, str]  # path -> the chart's message
+    refused_prefixes: frozenset  # every prefix of a refused path
 
 
 @cache
@@ -144,11 +147,14 @@ def _version(version: str) -> _Version:
         if path[-1] != ITEM:
             by_name.setdefault(path[-1].lower(), []).append(path)
     free = frozenset(p for p, info in infos.items() if info.get("free_form"))
+    refused = {p: info["refused"] for p, info in infos.items() if info.get("refused")}
     return _Version(
         infos,
         {p: tuple(sorted(v)) for p, v in kids.items()},
         free,
         {k: tuple(v) for k, v in by_name.items()},
+        refused,
+        frozenset(p[:i] for p in refused for i in range(1, len(p))),
     )
 
 
@@ -523,8 +529,8 @@ class RefusedKey(NamedTuple):
 def refused_keys(data: Any, version: str) -> list[RefusedKey]:
     """Keys set to a non-empty value that the chart at `version` refuses (its render fails)."""
     ver = _version(version)
-    refused = {p: info["refused"] for p, info in ver.infos.items() if info.get("refused")}
-    out = []
+    refused = ver.refused
+    out: list[RefusedKey] = []
 
     def walk(node: Any, upath: tuple, cpath: tuple) -> None:
         if isinstance(node, dict):
@@ -532,7 +538,7 @@ def refused_keys(data: Any, version: str) -> list[RefusedKey]:
                 up, cp = (*upath, key), (*cpath, _key_text(key))
                 if cp in refused and value not in (None, "", 0, False, [], {}):
                     out.append(RefusedKey(up, refused[cp]))
-                elif any(r[: len(cp)] == cp for r in refused):
+                elif cp in ver.refused_prefixes:
                     walk(value, up, cp)
         elif isinstance(node, list):
             for i, element in enumerate(node):
@@ -544,8 +550,8 @@ def refused_keys(data: Any, version: str) -> list[RefusedKey]:
 
 
 def fitting_versions(data: Any) -> list[str]:
-    """The versions whose keys fit `data`: no unknown key, or the fewest."""
-    counts = [(len(_walk_unknown(data, _version(v))), v) for v in versions()]
+    """The versions whose keys fit `data`: no unknown or refused key, or the fewest."""
+    counts = [(len(_walk_unknown(data, _version(v))) + len(refused_keys(data, v)), v) for v in versions()]
     best = min(c for c, _ in counts)
     return [v for c, v in counts if c == best]
 
