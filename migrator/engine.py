@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import replace
 from functools import partial
 
+from migrator import keys
 from migrator.chart import packages
 from migrator.chart.packages import ChartPackage
 from migrator.chart.preview import preview_pools
@@ -106,7 +107,10 @@ def analyze(
             f"unknown option(s): {', '.join(unknown)}; known: {', '.join(known_options()) or 'none'}"
         )
     doc, source = load_document(data)
+    chart_fit = keys.fit(doc.data)
     detection = detect(doc.data, doc.line_of)
+    if chart_fit.adaptive:
+        keys.narrow(detection, chart_fit)
     # Pending means: still to do on the way to the chosen target.
     detection.pending = [c for c in detection.pending if get_change(c).parsed_version <= target_version]
     report = Report(
@@ -118,7 +122,15 @@ def analyze(
         release=release,
         namespace=namespace,
         original_yaml=source.original,
+        fit=chart_fit,
     )
+    if not chart_fit.adaptive:
+        # Another chart's values: nothing is changed, rendered or written.
+        report.status = "not-adaptive"
+        report.detected.pending = []
+        report.migrated_yaml = source.original
+        report.findings.append(keys.not_adaptive_finding(chart_fit))
+        return report
 
     make_ctx = partial(
         ChangeContext,
@@ -168,6 +180,10 @@ def analyze(
     if prove_with_helm:
         target_package = chart or packages.shipped(str(target_version))
         prove(report, doc, current, target_package, from_version, blocked=blocked)
+    if not blocked:
+        report.findings += [
+            _with_line(f, current) for f in keys.key_findings(current.data, report.target, report.ledger)
+        ]
     report.findings.sort(key=lambda f: SEVERITY_ORDER[f.severity])
     return report
 
