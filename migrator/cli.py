@@ -26,7 +26,7 @@ from pathlib import Path
 from migrator.chart.packages import ChartPackage, package_from_bytes, package_from_folder, shipped_versions
 from migrator.engine import analyze
 from migrator.errors import InputError
-from migrator.registry import all_changes
+from migrator.registry import all_changes, change_for_key
 from migrator.report import Report
 from migrator.secrets import mask_data
 
@@ -161,9 +161,23 @@ def _parser() -> argparse.ArgumentParser:
     common(preview)
     preview.set_defaults(run=_preview)
 
-    changes = sub.add_parser("changes", help="the catalogue of breaking changes")
+    changes = sub.add_parser(
+        "changes",
+        help="the catalogue of breaking changes; with --from/--to, what changed between two versions",
+    )
     changes.add_argument("--json", action="store_true")
+    changes.add_argument("--from", dest="from_version", metavar="VERSION", help="the older chart version")
+    changes.add_argument(
+        "--to", dest="target", metavar="VERSION", help="the newer chart version (default newest)"
+    )
     changes.set_defaults(run=_changes)
+
+    schema = sub.add_parser("schema", help="the JSON Schema of the chart's values at a version")
+    schema.add_argument("--to", dest="target", metavar="VERSION", help="chart version (default: the newest)")
+    schema.add_argument(
+        "--draft", choices=("2020-12", "07"), default="2020-12", help="the JSON Schema draft to declare"
+    )
+    schema.set_defaults(run=_schema)
     return parser
 
 
@@ -380,11 +394,64 @@ def _preview(args: argparse.Namespace) -> int:
     return EXIT_BLOCKED if result.status == "blocked" else EXIT_OK
 
 
+def _schema(args: argparse.Namespace) -> int:
+    from migrator.chart.packages import resolve_version
+    from migrator.chart.schema import values_schema_json
+
+    try:
+        version = resolve_version(args.target)
+    except InputError as exc:
+        say(f"error: {exc}", err=True)
+        return EXIT_UNREADABLE
+    sys.stdout.write(values_schema_json(version, draft=args.draft))
+    return EXIT_OK
+
+
+def _version_changes(args: argparse.Namespace) -> int:
+    """Keys added, removed and defaults changed between two chart versions, from the packages."""
+    from migrator.chart import catalogue
+    from migrator.chart.packages import resolve_version
+
+    try:
+        old = resolve_version(args.from_version)
+        new = resolve_version(args.target)
+    except InputError as exc:
+        say(f"error: {exc}", err=True)
+        return EXIT_UNREADABLE
+    diff = catalogue.diff_versions(old, new)
+    rows = []
+    for kind, paths in (("added", diff.added), ("removed", diff.removed)):
+        for path in paths:
+            rows.append({"kind": kind, "path": catalogue.dotted(path), "change": change_for_key(path)})
+    for path, before, after in diff.defaults_changed:
+        rows.append(
+            {
+                "kind": "default-changed",
+                "path": catalogue.dotted(path),
+                "old": mask_data(before, path),
+                "new": mask_data(after, path),
+                "change": change_for_key(path),
+            }
+        )
+    if args.json:
+        print(json_text({"from": old, "to": new, "keys": rows}))
+        return EXIT_OK
+    lines = [f"chart {old} -> {new}: {len(rows)} key change(s)"]
+    for row in rows:
+        automated = f"migrated by `{row['change']}`" if row["change"] else "not automated"
+        values = f": {row['old']!r} -> {row['new']!r}" if row["kind"] == "default-changed" else ""
+        lines.append(f"  {row['kind']:15} {row['path']}{values}  ({automated})")
+    say("\n".join(lines))
+    return EXIT_OK
+
+
 def _changes(args: argparse.Namespace) -> int:
+    if args.from_version or args.target:
+        return _version_changes(args)
     changes = all_changes()
     if args.json:
         print(
-            json.dumps(
+            json_text(
                 [
                     {
                         "id": c.id,
@@ -401,8 +468,7 @@ def _changes(args: argparse.Namespace) -> int:
                         "options": list(c.options),
                     }
                     for c in changes
-                ],
-                indent=2,
+                ]
             )
         )
         return EXIT_OK

@@ -89,6 +89,17 @@ def known_options() -> tuple[str, ...]:
     return tuple(name for change in all_changes() for name in change.options)
 
 
+def change_for_key(path: tuple) -> str | None:
+    """The registered change whose fingerprints (old or new keys) cover the key at `path`, if any."""
+    parts = tuple(str(p) for p in path if p != "[]")
+    for change in all_changes():
+        for key in (*change.old_keys, *change.new_keys):
+            fingerprint = split_path(key)
+            if parts[: len(fingerprint)] == fingerprint or fingerprint[: len(parts)] == parts:
+                return change.id
+    return None
+
+
 def get_change(change_id: str) -> BreakingChange:
     for change in all_changes():
         if change.id == change_id:
