@@ -19,6 +19,7 @@ import base64
 import copy
 import functools
 import io
+import json
 import re
 import tarfile
 import time
@@ -48,19 +49,30 @@ def chart(version: str, subcharts: tuple = ()) -> helm.Chart:
 
 
 @functools.cache
+def defaults_of(version: str) -> dict:
+    """The chart's default values as Helm reads them (do not mutate: shared)."""
+    return chart(version).values
+
+
+@functools.cache
 def conditions(version: str) -> tuple[tuple, ...]:
     deps = chart(version).metadata.get("dependencies") or []
     return tuple(tuple(d["condition"].split(".")) for d in deps if d.get("condition"))
 
 
 def render(version: str, values: dict) -> dict[str, str] | str:
-    """The manifests, or the chart's error message when the render fails.
+    """The manifests, or the chart's error message when the render fails (memoised: the
+    same profile is rendered by several tests; do not mutate the result)."""
+    return _render(version, json.dumps(values, sort_keys=True))
 
-    A render with a subchart switched off by its condition removes that subchart from the
+
+@functools.lru_cache(maxsize=512)
+def _render(version: str, text: str) -> dict[str, str] | str:
+    """A render with a subchart switched off by its condition removes that subchart from the
     loaded chart for good (Helm's dependency processing edits the chart in place), so each
-    combination of subchart switches gets a chart of its own.
-    """
-    defaults = chart(version).values
+    combination of subchart switches gets a chart of its own."""
+    values = json.loads(text)
+    defaults = defaults_of(version)
     switches = tuple(
         bool(
             get_path(values, c) if get_path(values, c) is not None else get_path(defaults, c) in (None, True)
@@ -314,7 +326,7 @@ def mutations(info: catalogue.KeyInfo, n: int, current) -> list[tuple[object, st
 
 def probe_reads(version: str) -> dict[str, str]:
     """{dotted key: how the render showed it is read, or 'NO CHANGE'} for every key to test."""
-    defaults = chart(version).values
+    defaults = defaults_of(version)
     keys = []
     for n, cpath in enumerate(catalogue.paths(version)):
         info = catalogue.key_info(cpath, version)
@@ -356,8 +368,15 @@ def probe_reads(version: str) -> dict[str, str]:
             if isinstance(out, str):
                 if len(items) == 1:
                     return items
-                # the chart's message usually names the key at fault: set those aside
-                named = [i for i in items if catalogue.dotted(i[1]).replace(ITEM, "") in out]
+                # the chart's message usually names the key at fault (its path, its map, or the
+                # value we set): set those aside
+                named = [
+                    i
+                    for i in items
+                    if catalogue.dotted(i[1]).replace(ITEM, "") in out
+                    or f"{catalogue.dotted(i[1][:-1]).replace(ITEM, '')}:" in out
+                    or re.search(rf"\b{re.escape(i[3][0][1])}\b", out)
+                ]
                 if named and len(named) < len(items):
                     return named + marked([i for i in items if i not in named])
                 return marked(items[: len(items) // 2]) + marked(items[len(items) // 2 :])
@@ -412,7 +431,7 @@ def test_subchart_values_are_read_by_the_subchart(version):
     base_values = profile(version, "full")
     base = render(version, base_values)
     for name in [p[0] for p in catalogue.paths(version) if catalogue.key_info(p, version).subchart]:
-        defaults = chart(version).values.get(name) or {}
+        defaults = defaults_of(version).get(name) or {}
         leaves = [(k, v) for k, v in defaults.items() if isinstance(v, bool)]
         leaves += [
             ((k, k2), v2)
@@ -437,7 +456,7 @@ def test_subchart_values_are_read_by_the_subchart(version):
 
 def made_up_keys(version: str, values: dict) -> list[tuple]:
     """A made-up key in every map the chart names (pools and other list items included)."""
-    defaults = chart(version).values
+    defaults = defaults_of(version)
     merged = chart(version).merge_values(values)
     out = [("zzNotAKey",)]
     for cpath in catalogue.paths(version):
@@ -474,7 +493,7 @@ def test_unread_keys_leave_the_render_alone():
             added = made_up_keys(version, values)
             for path in TYPOS:
                 if catalogue.reads(path[:-1], version) and not catalogue.reads(path, version):
-                    up = user_path(values, chart(version).values, catalogue.catalogue_path(path))
+                    up = user_path(values, defaults_of(version), catalogue.catalogue_path(path))
                     if up is not None:
                         added.append(up)
             for path in added:
@@ -501,7 +520,7 @@ def test_removed_keys_leave_the_render_alone_after_their_last_version():
         base_values = profile(version, "internal")
         values = copy.deepcopy(base_values)
         for r in removed:
-            old = copy.deepcopy(get_path(chart(r.last_version).values, r.path))
+            old = copy.deepcopy(get_path(defaults_of(r.last_version), r.path))
             if isinstance(old, dict):
                 old["enabled"] = True
             set_path(values, r.path, old if old not in (None, {}, []) else {"enabled": True})
@@ -516,7 +535,7 @@ def test_removed_keys_leave_the_render_alone_after_their_last_version():
 
 def test_the_defaults_of_every_version_have_no_unknown_key():
     for version in packages.shipped_versions():
-        defaults = chart(version).values
+        defaults = defaults_of(version)
         assert catalogue.unknown_keys(defaults, version) == [], version
         assert catalogue.refused_keys(defaults, version) == [], version
         assert version in catalogue.fitting_versions(defaults)

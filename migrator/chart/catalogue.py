@@ -4,7 +4,7 @@ Helm ignores every key a chart does not read, so a typo (`controlPlane.rootURL`)
 at the wrong level or a key a newer chart stopped reading (`prometheus:` after 0.31.1) fails
 silently. This module answers from `data/catalogue.json`, which `build_catalogue` derives
 from the shipped chart packages (values.yaml and templates, every version). Pure: it reads
-its data file once (importlib.resources, on first use, ~2 ms) and never imports Helm.
+its data file once (importlib.resources, on first use: a few ms) and never imports Helm.
 
 Paths are tuples. A user's path holds ints for list indexes, `("harmony", "computePools",
 0, "replicas")`; a catalogue path holds `ITEM` (`"[]"`) for "any item of that list",
@@ -63,7 +63,6 @@ from migrator.errors import InputError
 
 ITEM = "[]"
 FORMAT = 1
-_MISSING = object()
 
 Path = tuple[Any, ...]
 
