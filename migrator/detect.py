@@ -19,13 +19,13 @@ def detect(data: Any, line_of: Any = None) -> Detection:
     high: Version | None = None
     conflict = False
     for change in all_changes():
-        version = change.parsed_version
+        version = change.needed_from  # the first chart release that has the new layout
         old = [k for k in change.old_keys if has_path(data, k)]
         new = [k for k in change.new_keys if has_path(data, k)]
         for key in old:
-            evidence.append(Evidence(key, f"before {change.version}", _line(line_of, key)))
+            evidence.append(Evidence(key, f"before {version}", _line(line_of, key)))
         for key in new:
-            evidence.append(Evidence(key, f"{change.version} or later", _line(line_of, key)))
+            evidence.append(Evidence(key, f"{version} or later", _line(line_of, key)))
         if old:
             high = version if high is None or version < high else high
         if new:

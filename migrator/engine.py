@@ -112,7 +112,7 @@ def analyze(
     if chart_fit.adaptive:
         keys.narrow(detection, chart_fit)
     # Pending means: still to do on the way to the chosen target.
-    detection.pending = [c for c in detection.pending if get_change(c).parsed_version <= target_version]
+    detection.pending = [c for c in detection.pending if get_change(c).needed_from <= target_version]
     report = Report(
         source=name,
         detected=detection,
@@ -140,7 +140,7 @@ def analyze(
         namespace=namespace,
         options=chosen,
     )
-    plan = [c for c in all_changes() if c.parsed_version <= target_version]
+    plan = [c for c in all_changes() if c.needed_from <= target_version]
     try:
         current, runs = _chain(doc, plan, make_ctx, strict=False)
     except _VerificationFailed:

@@ -42,10 +42,19 @@ class BreakingChange:
     # Opt-in rewrites this change offers (names for `analyze(options=...)` / `--opt NAME`).
     # Without the option the change only reports the offer.
     options: tuple[str, ...] = ()
+    # The first chart release that needs the change, where it differs from `version` (the upgrade
+    # guide's label): the compute pools are "0.25.0" in the guide but chart 0.24.0 already
+    # requires them. A migration to a target applies every change this version reaches.
+    chart_version: str | None = None
 
     @property
     def parsed_version(self) -> Version:
         return Version(self.version)
+
+    @property
+    def needed_from(self) -> Version:
+        """The first chart version whose values must have this change made."""
+        return Version(self.chart_version or self.version)
 
     def is_needed(self, data: Any) -> bool:
         if self.needs is not None:

@@ -147,16 +147,18 @@ def apply(ctx: ChangeContext) -> None:
 CHANGE = BreakingChange(
     id="harmony-compute-pools",
     version="0.25.0",
+    chart_version="0.24.0",  # the layout was committed with the bump to 0.24.0 (CHART.md)
     title="Harmony compute pools replace the single StatefulSet",
     explanation=(
         "Harmony used to run as one StatefulSet sized by `harmony.replicaCount`, named by "
-        "`harmony.group`, with its own `harmony.partitionKey`. From 0.25.0 it runs one StatefulSet and "
+        "`harmony.group`, with its own `harmony.partitionKey`. Now it runs one StatefulSet and "
         "headless Service per entry of `harmony.computePools`; each pool's name is also its GROUP, and "
         "its partition key is derived from the name, so the workers' partition changes (even for the "
         "chart's own defaults: `default-statefulset` becomes `default`). The new chart refuses to "
         "render while the old keys are set. Settings at the harmony level stay as defaults every pool "
-        "inherits. The guide calls this 0.24.x to 0.25.0; the layout actually arrived with chart "
-        "0.24.0, so the assistant reads the layout from the file, never from a version number."
+        "inherits. The upgrade guide files this under 0.25.0, but chart 0.24.0 already has the new "
+        "layout and refuses the old keys, so an upgrade to 0.24.0 needs the change too; which layout "
+        "your file uses is read from its keys, never from a version number."
     ),
     automated=(
         "Replaces `harmony.group`, `harmony.replicaCount` and `harmony.partitionKey` by one "
