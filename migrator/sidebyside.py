@@ -11,19 +11,53 @@ Pure functions, no Streamlit: the web app renders what these return.
 - `render_html(...)` turns rows into HTML. Every character that came from the
   user (keys, values, comments, titles, file names) goes through
   `html.escape`; the only markup is ours. Folded stretches are `<details>`
-  elements, so they expand without any script. Colours are translucent so they
-  read on light and dark themes alike.
+  elements, so they expand without any script. Long lines wrap everywhere.
+  Colours are translucent so they read on light and dark themes alike.
 - `structural_changes(old, new)` lists the moved, added, dropped and changed
   paths between two parsed documents, matching list entries that carry a
   unique ``name`` (compute pools) by name, not by position.
+
+How the lines are aligned, in near-linear time on any input (see `align_rows`):
+
+1. Lines become integers (one dict look-up each); the common prefix and
+   suffix are matched at once.
+2. A stretch of at most `_MYERS_FIRST` lines gets Myers' O(ND) shortest edit
+   script. A bigger one gets patience diff (what ``git diff --patience``
+   does): lines that occur exactly once on each side are anchors; the longest
+   run of them in the same order (longest increasing subsequence, O(k log k))
+   is matched, and the stretches between anchors are diffed again the same
+   way. A stretch with no unique line (only repeated lines: ``enabled: true``,
+   blank lines, ``}``) gets Myers too.
+3. Myers has a step budget per stretch and in all, and is not even tried when
+   the lines in common are too few for it to finish within it; the patience
+   recursion has a work budget proportional to the input. What does not fit
+   stays unmatched: coarse, but correct.
+4. A blank line (or lone bracket) matched between two changes is unmatched
+   again (`_loosen`), so that the changes around it can pair across it.
+5. Each stretch of lines left unmatched on both sides (a "replaced block") is
+   paired line by line (`_pair_block`): the same YAML key first, then the
+   same value (``group: x`` with ``- name: x``), similar text (common prefix
+   and suffix, linear), and a removed ``key: value`` with the added block that
+   replaces it at the same indentation (``dbUrl: ...`` with ``db:``). Small
+   blocks get the best pairing (dynamic programming over at most `_DP_CELLS`
+   pairs, `_DP_TOTAL` in all); larger ones are cut at lines with the same key,
+   unique on both sides, and what is still large is paired greedily with a
+   look-ahead of `_WINDOW` lines. What pairs with nothing is shown as removed
+   or added.
+6. A changed row highlights what lies between the common prefix and the
+   common suffix of its two lines (linear), widened to whole words, or the
+   whole line when they have too little in common to be worth it
+   (`changed_spans`).
 """
 
 from __future__ import annotations
 
-import difflib
 import html
+import math
 import re
-from collections.abc import Callable, Iterable, Iterator
+from bisect import bisect_left
+from collections import Counter
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -33,14 +67,60 @@ from migrator.yamldoc import LINE_BREAK
 RowKind = Literal["equal", "removed", "added", "changed"]
 Span = tuple[int, int]  # [start, end) character offsets within one line
 
-# Lines longer than this are not diffed character by character (quadratic).
-_INTRALINE_LIMIT = 2000
-# Below this similarity a paired line is shown as wholly changed.
-_PAIR_RATIO = 0.5
-_KEY = re.compile(r"^\s*(?:-\s+)?([^\s:#'\"][^:#]*?|'[^']*'|\"[^\"]*\"):(?:\s|$)")
+# A YAML (or JSON) mapping key at the start of a line, after its indentation and a list dash.
+_KEY = re.compile(r"\s*(?:-\s+)?([^\s:#'\"][^:#]*?|'[^']*'|\"[^\"]*\"):(?:\s|$)")
+
+# Line matching: the patience recursion may look at every line this many times
+# over (then what is left is treated as replaced blocks), and Myers' O(ND) diff
+# may take this many steps (a diagonal visited, or a line matched along one),
+# plus so many per line, per stretch and in all.
+_WORK_FACTOR = 8
+_MYERS_STEPS = 50_000
+_MYERS_PER_LINE = 1
+_MYERS_TOTAL = 200_000
+# Stretches of at most this many lines (both sides) get Myers' diff first, bigger ones patience first.
+_MYERS_FIRST = 400
+
+# Pairing the lines of a replaced block: exhaustive (dynamic programming) up to
+# this many candidate pairs per block and in all; greedy beyond, looking this
+# many lines ahead on either side.
+_DP_CELLS = 2_500
+_DP_TOTAL = 60_000
+_WINDOW = 8
+# Greedy pairing compares the text of lines (the costly part) only this far ahead.
+_SIMILAR_WINDOW = 2
+# Blocks are cut at lines with the same unique key, and the pieces again, this many times.
+_CUT_DEPTH = 3
+# The greedy pairing's cost of leaving one line unpaired to reach a better partner.
+_SKIP_COST = 0.6
+
+# Lines that say nothing by themselves; at most this many of them between two
+# changes do not keep the changes apart (see `_loosen`).
+_TRIVIAL_LINES = frozenset(["", "{", "}", "},", "[", "]", "],"])
+_LOOSE_LINES = 2
+
+# Pair scores: the higher the better; nothing below _MIN_SIMILARITY pairs on text alone.
+_IDENTICAL = 4.0
+_IDENTICAL_TRIVIAL = 0.45
+_SAME_KEY = 2.0
+_SAME_KEY_ELSEWHERE = 1.5
+_SAME_VALUE = 1.2
+_MIN_SIMILARITY = 0.5
+_REPLACED_BY_BLOCK = 0.4
+# Values too common to say that two lines are about the same thing.
+_TRIVIAL_VALUES = frozenset(
+    ["", "~", "null", "true", "false", "yes", "no", "on", "off", "{}", "[]", "|", ">", "|-", ">-", "''", '""']
+)
+
+# Intra-line highlighting: below this share of common characters, or with no
+# letter or digit in common (and unless the common part is the whole key), the
+# whole line is marked instead.
+_MIN_COMMON_SHARE = 0.2
+# ...and the marked range is widened to whole words, unless they are longer than this.
+_SNAP_LIMIT = 32
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Row:
     kind: RowKind
     left_no: int | None
@@ -80,117 +160,572 @@ def split_lines(text: str) -> list[str]:
     return lines
 
 
-def changed_spans(a: str, b: str) -> tuple[tuple[Span, ...], tuple[Span, ...]]:
-    """Character ranges that differ between two versions of one line."""
-    if a == b:
-        return (), ()
-    if len(a) > _INTRALINE_LIMIT or len(b) > _INTRALINE_LIMIT:
-        return _whole(a), _whole(b)
-    matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
-    left: list[Span] = []
-    right: list[Span] = []
-    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
-        if tag == "equal":
-            continue
-        if i2 > i1:
-            left.append((i1, i2))
-        if j2 > j1:
-            right.append((j1, j2))
-    return _merge(left), _merge(right)
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip(" \t"))
+
+
+def _prefix_len(a: str, b: str) -> int:
+    """Length of the common prefix, by bisection over slices (linear, in C)."""
+    n = min(len(a), len(b))
+    if a[:n] == b[:n]:
+        return n
+    lo, hi = 0, n  # a[:lo] == b[:lo], a[:hi] != b[:hi]
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        if a[lo:mid] == b[lo:mid]:
+            lo = mid
+        else:
+            hi = mid
+    return lo
+
+
+def _suffix_len(a: str, b: str, limit: int) -> int:
+    """Length of the common suffix, at most `limit`."""
+    n = min(len(a), len(b), limit)
+    la, lb = len(a), len(b)
+    if n <= 0:
+        return 0
+    if a[la - n :] == b[lb - n :]:
+        return n
+    lo, hi = 0, n  # the last lo characters agree, the last hi do not
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        if a[la - mid : la - lo] == b[lb - mid : lb - lo]:
+            lo = mid
+        else:
+            hi = mid
+    return lo
 
 
 def _whole(s: str) -> tuple[Span, ...]:
-    return ((0, len(s)),) if s else ()
+    """The line's text after its indentation (highlighting leading spaces helps nobody)."""
+    start = _indent(s)
+    if start == len(s):
+        start = 0
+    return ((start, len(s)),) if s else ()
 
 
-def _merge(spans: list[Span], gap: int = 1) -> tuple[Span, ...]:
-    """Join spans separated by at most `gap` characters (less confetti)."""
-    out: list[list[int]] = []
-    for start, end in sorted(spans):
-        if out and start - out[-1][1] <= gap:
-            out[-1][1] = max(out[-1][1], end)
+def _is_word(ch: str) -> bool:
+    return ch.isalnum() or ch == "_"
+
+
+def _snap_to_words(ca: str, cb: str, p: int, s: int) -> tuple[int, int]:
+    """Move the ends of a common prefix `p` and suffix `s` out of the words they cut in two."""
+    if p > 0 and _is_word(ca[p - 1]) and any(p < len(t) and _is_word(t[p]) for t in (ca, cb)):
+        q = p
+        while q > 0 and _is_word(ca[q - 1]) and p - q <= _SNAP_LIMIT:
+            q -= 1
+        if p - q <= _SNAP_LIMIT:
+            p = q
+    if s:
+        ea, eb = len(ca) - s, len(cb) - s
+        if _is_word(ca[ea]) and ((ea > 0 and _is_word(ca[ea - 1])) or (eb > 0 and _is_word(cb[eb - 1]))):
+            t = s
+            while t > 0 and _is_word(ca[len(ca) - t]) and s - t <= _SNAP_LIMIT:
+                t -= 1
+            if s - t <= _SNAP_LIMIT:
+                s = t
+    return p, s
+
+
+def changed_spans(a: str, b: str) -> tuple[tuple[Span, ...], tuple[Span, ...]]:
+    """Character ranges that differ between two versions of one line (linear time).
+
+    What lies between the common prefix and the common suffix of the two lines
+    (after their indentation) is marked: one range a side, never confetti. When
+    the common part is too little to mean anything (a few spaces and colons),
+    the whole text of both lines is marked instead, except when it is the
+    line's whole key (``tag: a`` against ``tag: b`` marks the values only).
+
+    The marked range does not start or end inside a word or number (``15`` ->
+    ``16`` marks both numbers, not ``5`` and ``6``; ``true`` -> ``false`` does not
+    leave the ``e`` unmarked), unless the word is too long for that to help.
+    A masked secret (`MASK`) is never shown as unchanged: the masked text is
+    the same whatever the secret, so the marked range always covers it.
+    """
+    if a == b:
+        return (), ()
+    ia, ib = _indent(a), _indent(b)
+    ca, cb = a[ia:], b[ib:]
+    if ca == cb:  # only the indentation changed: mark it
+        return ((0, ia),) if ia else (), ((0, ib),) if ib else ()
+    p = _prefix_len(ca, cb)
+    s = _suffix_len(ca, cb, min(len(ca), len(cb)) - p)
+    p, s = _snap_to_words(ca, cb, p, s)
+    for text in (ca, cb):
+        first = text.find(MASK)
+        if first != -1:
+            p = min(p, first)
+            s = min(s, len(text) - text.rfind(MASK) - len(MASK))
+    longest = max(len(ca), len(cb))
+    key = _KEY.match(ca)
+    key_kept = key is not None and p >= key.end()
+    common = ca[:p] + ca[len(ca) - s :]
+    if not key_kept and (p + s < _MIN_COMMON_SHARE * longest or not any(map(_is_word, common))):
+        return _whole(a), _whole(b)
+    left = ((ia + p, ia + len(ca) - s),) if len(ca) - s > p else ()
+    right = ((ib + p, ib + len(cb) - s),) if len(cb) - s > p else ()
+    return left, right
+
+
+# ---------------------------------------------------------------------------
+# matching equal lines: prefix/suffix, patience, bounded Myers
+
+
+class _Budget:
+    """What is left of the work the line matching may do (see the module's docstring)."""
+
+    def __init__(self, size: int) -> None:
+        self.work = _WORK_FACTOR * size + 10_000
+        self.myers = _MYERS_TOTAL + _MYERS_PER_LINE * size
+        self.dp = _DP_TOTAL
+
+
+def _match_lines(a: list[str], b: list[str], budget: _Budget) -> list[tuple[int, int]]:
+    """Pairs (i, j) of equal lines a[i] == b[j], increasing in both, in near-linear time."""
+    ids: dict[str, int] = {}
+    A = [ids.setdefault(x, len(ids)) for x in a]
+    B = [ids.setdefault(x, len(ids)) for x in b]
+    matches: list[tuple[int, int]] = []
+    stack = [(0, len(A), 0, len(B))]
+    while stack:
+        alo, ahi, blo, bhi = stack.pop()
+        while alo < ahi and blo < bhi and A[alo] == B[blo]:
+            matches.append((alo, blo))
+            alo += 1
+            blo += 1
+        while alo < ahi and blo < bhi and A[ahi - 1] == B[bhi - 1]:
+            ahi -= 1
+            bhi -= 1
+            matches.append((ahi, bhi))
+        if alo == ahi or blo == bhi:
+            continue
+        budget.work -= (ahi - alo) + (bhi - blo)
+        if budget.work < 0:
+            continue  # out of budget: this stretch stays a replaced block
+        sa, sb = A[alo:ahi], B[blo:bhi]
+        if len(sa) + len(sb) <= _MYERS_FIRST and _could_myers(sa, sb, budget):
+            # Small enough for the shortest edit script: patience could anchor on a
+            # lone unique line (a moved `}`) and miss the many lines around it.
+            found = _myers(sa, sb, budget)
+            if found is not None:
+                matches.extend((alo + i, blo + j) for i, j in found)
+                continue
+        anchors = _unique_anchors(sa, sb)
+        if anchors:
+            pi, pj = alo, blo
+            for i, j in anchors:
+                matches.append((alo + i, blo + j))
+                stack.append((pi, alo + i, pj, blo + j))
+                pi, pj = alo + i + 1, blo + j + 1
+            stack.append((pi, ahi, pj, bhi))
+        elif _could_myers(sa, sb, budget):
+            found = _myers(sa, sb, budget)
+            if found is not None:
+                matches.extend((alo + i, blo + j) for i, j in found)
+    matches.sort()
+    return matches
+
+
+def _unique_anchors(sa: list[int], sb: list[int]) -> list[tuple[int, int]]:
+    """Patience: the longest in-order run of lines that occur once on each side."""
+    ca, cb = Counter(sa), Counter(sb)
+    common = {x for x, n in ca.items() if n == 1 and cb.get(x) == 1}
+    if not common:
+        return []
+    where = {x: j for j, x in enumerate(sb) if x in common}
+    seq = [(i, where[x]) for i, x in enumerate(sa) if x in common]
+    return _longest_increasing(seq)
+
+
+def _longest_increasing(seq: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The longest subsequence of `seq` (increasing in its first items) increasing in its second."""
+    tails: list[int] = []  # the smallest last second item of an increasing run of each length
+    tail_at: list[int] = []  # the index in seq of that last item
+    back = [-1] * len(seq)
+    for idx, (_, j) in enumerate(seq):
+        k = bisect_left(tails, j)
+        if k == len(tails):
+            tails.append(j)
+            tail_at.append(idx)
         else:
-            out.append([start, end])
-    return tuple((s, e) for s, e in out)
+            tails[k] = j
+            tail_at[k] = idx
+        back[idx] = tail_at[k - 1] if k else -1
+    out = []
+    idx = tail_at[-1] if tail_at else -1
+    while idx != -1:
+        out.append(seq[idx])
+        idx = back[idx]
+    out.reverse()
+    return out
 
 
-def _yaml_key(line: str) -> str | None:
-    m = _KEY.match(line)
-    return m.group(1) if m else None
+def _myers_rounds(n: int, m: int, budget: _Budget) -> tuple[int, int]:
+    """The steps Myers may take on a stretch of n and m lines, and the rounds (edits) that fit in them."""
+    allowed = min(_MYERS_STEPS + _MYERS_PER_LINE * (n + m), budget.myers)
+    # Round d visits d + 1 diagonals.
+    return allowed, min(n + m, math.isqrt(2 * max(allowed, 0)) + 2)
+
+
+def _could_myers(sa: list[int], sb: list[int], budget: _Budget) -> bool:
+    """Whether Myers can finish within budget: at least n + m - 2 * (lines in common) edits are needed."""
+    _, dmax = _myers_rounds(len(sa), len(sb), budget)
+    cb = Counter(sb)
+    common = sum(min(c, cb[x]) for x, c in Counter(sa).items() if x in cb)
+    return common > 0 and len(sa) + len(sb) - 2 * common <= dmax
+
+
+def _myers(sa: list[int], sb: list[int], budget: _Budget) -> list[tuple[int, int]] | None:
+    """Myers' O(ND) shortest edit script, as the matched pairs; None past the step budget."""
+    n, m = len(sa), len(sb)
+    allowed, dmax = _myers_rounds(n, m, budget)
+    off = dmax + 1
+    v = [-1] * (2 * dmax + 3)
+    trace: list[list[int]] = []
+    steps = 0
+    for d in range(dmax + 1):
+        for k in range(-d, d + 1, 2):
+            down = v[off + k + 1] if k < d else -1  # from diagonal k+1: one line of b inserted
+            right = v[off + k - 1] + 1 if k > -d and v[off + k - 1] >= 0 else -1  # one line of a removed
+            x = 0 if d == 0 else max(down, right)
+            y = x - k
+            if x < 0 or x > n or y < 0 or y > m:
+                v[off + k] = -1
+                continue
+            start = x
+            while x < n and y < m and sa[x] == sb[y]:
+                x += 1
+                y += 1
+            steps += 1 + x - start
+            v[off + k] = x
+            if x == n and y == m:
+                trace.append(v.copy())
+                budget.myers -= steps
+                return _myers_path(trace, off, n, m, sa, sb)
+        trace.append(v.copy())
+        if steps > allowed:
+            break
+    budget.myers -= steps
+    return None
+
+
+def _myers_path(
+    trace: list[list[int]], off: int, n: int, m: int, sa: list[int], sb: list[int]
+) -> list[tuple[int, int]]:
+    """Walk Myers' rounds back from (n, m), collecting the diagonal (matching) moves."""
+    pairs: list[tuple[int, int]] = []
+    x, y = n, m
+    for d in range(len(trace) - 1, 0, -1):
+        prev = trace[d - 1]
+        k = x - y
+        down = prev[off + k + 1] if k < d else -1
+        right = prev[off + k - 1] + 1 if k > -d and prev[off + k - 1] >= 0 else -1
+        if down >= right:
+            px, pk = down, k + 1
+            sx = px  # after moving down, x is unchanged
+        else:
+            px, pk = right - 1, k - 1
+            sx = right
+        while x > sx:
+            x -= 1
+            y -= 1
+            pairs.append((x, y))
+        x, y = px, px - pk
+    while x > 0 and y > 0:
+        x -= 1
+        y -= 1
+        pairs.append((x, y))
+    return pairs
+
+
+def _loosen(matches: list[tuple[int, int]], a: list[str], b: list[str]) -> list[tuple[int, int]]:
+    """Unmatch a blank line (or lone bracket) or two standing between two changes.
+
+    Matched, such a line splits the changes into two blocks that cannot pair
+    across it: a key moved just past a blank line would show as removed here
+    and added there. Unmatched, the pairing sees one block, and puts the blank
+    line back where it fits (identical lines still pair, just weakly).
+    """
+    out: list[tuple[int, int]] = []
+    k, n = 0, len(matches)
+    prev_end = (0, 0)  # the line after the last run of matches, on each side
+    while k < n:
+        end = k + 1
+        while end < n and matches[end] == (matches[end - 1][0] + 1, matches[end - 1][1] + 1):
+            end += 1
+        (i0, j0), (i1, j1) = matches[k], matches[end - 1]
+        after = matches[end] if end < n else (len(a), len(b))
+        before_gap = (i0 - prev_end[0], j0 - prev_end[1])
+        after_gap = (after[0] - i1 - 1, after[1] - j1 - 1)
+        merged = (after[0] - prev_end[0]) * (after[1] - prev_end[1])
+        if not (
+            end - k <= _LOOSE_LINES
+            and any(before_gap)
+            and any(after_gap)
+            and merged <= _DP_CELLS
+            and all(_trivial(a[i]) for i in range(i0, i1 + 1))
+        ):
+            out.extend(matches[k:end])
+            prev_end = (i1 + 1, j1 + 1)
+        k = end
+    return out
+
+
+def _trivial(line: str) -> bool:
+    return line.strip() in _TRIVIAL_LINES
+
+
+# ---------------------------------------------------------------------------
+# pairing the lines of a replaced block
+
+
+# Indentation, a list dash, and a mapping key (as `_KEY`) at the start of a line.
+_LINE = re.compile(r"([ \t]*)(-(?:[ \t]+|$))?(?:([^\s:#'\"][^:#]*?|'[^']*'|\"[^\"]*\"):(?:[ \t]+|$))?")
+
+
+class _Line:
+    """What the pairing looks at in one line."""
+
+    __slots__ = ("block", "dash", "indent", "key", "similar", "text", "trivial", "value")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.trivial = text.strip() in _TRIVIAL_LINES
+        match = _LINE.match(text)
+        self.indent = match.end(1)
+        self.dash = dash = match.start(2) != -1
+        key = match.group(3)
+        if key is None:
+            self.key: str | None = None
+            self.value = ""  # the value, unquoted, without its comment; "" when masked
+            self.block = False  # a key with nothing after it (or a JSON `{` / `[`): a block starts
+        else:
+            self.key = key.strip("'\"")
+            value = text[match.end() :]
+            if value[:1] == "#":
+                value = ""
+            elif value:
+                cut = value.find(" #")
+                value = (value if cut == -1 else value[:cut]).rstrip().rstrip(",")
+            self.block = value in ("", "{", "[")
+            self.value = "" if MASK in value else value.strip("'\"")
+        # The text compared for similarity: no indentation or dash, and a masked value counts for nothing.
+        body = text[match.end(2) if dash else self.indent :]
+        self.similar = body.replace(MASK, "") if MASK in body else body
 
 
 def _similarity(a: str, b: str) -> float:
-    """How alike two lines are; two lines setting the same key pair up whatever their values."""
-    if not a and not b:
+    """Share of the longer text in a common prefix or suffix (linear; 0 when too different in length)."""
+    la, lb = len(a), len(b)
+    longest = max(la, lb)
+    if not longest:
         return 1.0
-    ka = _yaml_key(a)
-    if ka is not None and ka == _yaml_key(b):
-        return 1.0
-    if len(a) > _INTRALINE_LIMIT or len(b) > _INTRALINE_LIMIT:
+    need = _MIN_SIMILARITY * longest  # prefix + suffix must reach this, so one of them half of it
+    half = max(1, math.ceil(need / 2))
+    if min(la, lb) < need or (a[:half] != b[:half] and a[-half:] != b[-half:]):
         return 0.0
-    return difflib.SequenceMatcher(None, a, b, autojunk=False).ratio()
+    p = _prefix_len(a, b)
+    s = _suffix_len(a, b, min(la, lb) - p)
+    return (p + s) / longest
 
 
-def align_rows(old: str | list[str], new: str | list[str]) -> list[Row]:
-    """Aligned rows of a side-by-side diff of two texts (or lists of lines)."""
-    a = split_lines(old) if isinstance(old, str) else list(old)
-    b = split_lines(new) if isinstance(new, str) else list(new)
-    matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
-    rows: list[Row] = []
-    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
-        if tag == "equal":
-            rows.extend(Row("equal", i1 + k + 1, a[i1 + k], j1 + k + 1, b[j1 + k]) for k in range(i2 - i1))
-        elif tag == "delete":
-            rows.extend(Row("removed", i + 1, a[i], None, None) for i in range(i1, i2))
-        elif tag == "insert":
-            rows.extend(Row("added", None, None, j + 1, b[j]) for j in range(j1, j2))
+def _telling(value: str) -> bool:
+    """Whether two lines with this same value are likely about the same thing (not `true`, not `2`)."""
+    return value.lower() not in _TRIVIAL_VALUES and not (len(value) < 3 and value.lstrip("-+").isdigit())
+
+
+def _score(x: _Line, y: _Line, similar: bool = True) -> float:
+    """How well two lines of a replaced block pair up (0: not at all); `similar`: compare their text too."""
+    if x.text == y.text:
+        return _IDENTICAL_TRIVIAL if x.trivial else _IDENTICAL
+    if x.key is not None and x.key == y.key:
+        return _SAME_KEY if x.indent == y.indent and x.dash == y.dash else _SAME_KEY_ELSEWHERE
+    score = 0.0
+    if x.value and x.value == y.value and _telling(x.value):
+        score = _SAME_VALUE
+    if similar:
+        similarity = _similarity(x.similar, y.similar)
+        if similarity >= _MIN_SIMILARITY:
+            score = max(score, similarity)
+    if not score and x.key is not None and y.key is not None and x.indent == y.indent and x.block != y.block:
+        # A `key: value` replaced by a block that starts at the same place (`dbUrl: ...` -> `db:`).
+        score = _REPLACED_BY_BLOCK
+    return score
+
+
+def _pair_block(la: list[_Line], lb: list[_Line], budget: _Budget, depth: int = 0) -> list[tuple[int, int]]:
+    """Pairs (i, j), increasing in both, of lines of a replaced block that belong side by side."""
+    n, m = len(la), len(lb)
+    if not n or not m:
+        return []
+    if n * m <= _DP_CELLS and budget.dp >= n * m:
+        budget.dp -= n * m
+        return _pair_best(la, lb)
+    anchors = _key_anchors(la, lb) if depth < _CUT_DEPTH else []
+    if not anchors:
+        return _pair_greedy(la, lb)
+    pairs: list[tuple[int, int]] = []
+    pi, pj = 0, 0
+    for i, j in [*anchors, (n, m)]:
+        pairs.extend((pi + x, pj + y) for x, y in _pair_block(la[pi:i], lb[pj:j], budget, depth + 1))
+        if i < n:
+            pairs.append((i, j))
+        pi, pj = i + 1, j + 1
+    return pairs
+
+
+def _key_anchors(la: list[_Line], lb: list[_Line]) -> list[tuple[int, int]]:
+    """Lines with the same key, unique on each side of the block, in order (patience on keys)."""
+    ca = Counter(x.key for x in la if x.key is not None)
+    cb = Counter(y.key for y in lb if y.key is not None)
+    common = {k for k, c in ca.items() if c == 1 and cb.get(k) == 1}
+    if not common:
+        return []
+    where = {y.key: j for j, y in enumerate(lb) if y.key in common}
+    return _longest_increasing([(i, where[x.key]) for i, x in enumerate(la) if x.key in common])
+
+
+def _pair_best(la: list[_Line], lb: list[_Line]) -> list[tuple[int, int]]:
+    """The in-order pairing with the highest total score (dynamic programming, n*m)."""
+    n, m = len(la), len(lb)
+    score = [[_score(x, y) for y in lb] for x in la]
+    best = [[0.0] * (m + 1) for _ in range(n + 1)]
+    for i in range(n - 1, -1, -1):
+        row, below, scores = best[i], best[i + 1], score[i]
+        for j in range(m - 1, -1, -1):
+            value = max(below[j], row[j + 1])
+            if scores[j] > 0:
+                value = max(value, scores[j] + below[j + 1])
+            row[j] = value
+    pairs = []
+    i = j = 0
+    while i < n and j < m:
+        if score[i][j] > 0 and best[i][j] == score[i][j] + best[i + 1][j + 1]:
+            pairs.append((i, j))
+            i += 1
+            j += 1
+        elif best[i][j] == best[i + 1][j]:
+            i += 1
         else:
-            rows.extend(_replace_block(a, i1, i2, b, j1, j2))
+            j += 1
+    return pairs
+
+
+_Where = tuple[dict[str, list[int]], dict[str, list[int]], dict[str, list[int]]]
+
+
+def _index(lines: list[_Line]) -> _Where:
+    """Where each text, key and value occurs (positions in order), to find partners by look-up."""
+    texts: dict[str, list[int]] = {}
+    keys: dict[str, list[int]] = {}
+    values: dict[str, list[int]] = {}
+    for pos, line in enumerate(lines):
+        texts.setdefault(line.text, []).append(pos)
+        if line.key is not None:
+            keys.setdefault(line.key, []).append(pos)
+            if line.value:
+                values.setdefault(line.value, []).append(pos)
+    return texts, keys, values
+
+
+def _nearest(where: _Where, line: _Line, start: int, out: set[int]) -> None:
+    """Add to `out` the first position from `start` on, within _WINDOW, of a line like `line`."""
+    for table, sign in zip(where, (line.text, line.key, line.value), strict=True):
+        positions = table.get(sign) if sign else None  # type: ignore[arg-type]
+        if positions:
+            k = bisect_left(positions, start)
+            if k < len(positions) and positions[k] < start + _WINDOW:
+                out.add(positions[k])
+
+
+def _pair_greedy(la: list[_Line], lb: list[_Line]) -> list[tuple[int, int]]:
+    """In order, each line with its best partner a few lines ahead (linear).
+
+    Candidates for a[i] are the next b lines (up to `_WINDOW` ahead) with the
+    same text, key or telling value, found by look-up, and b[j], b[j+1] for
+    similar text; the same the other way round. Leaving lines unpaired to reach
+    a partner costs `_SKIP_COST` a line.
+    """
+    n, m = len(la), len(lb)
+    where_a, where_b = _index(la), _index(lb)
+    pairs = []
+    i = j = 0
+    while i < n and j < m:
+        x, y = la[i], lb[j]
+        if x.text == y.text:  # nothing pairs better
+            pairs.append((i, j))
+            i += 1
+            j += 1
+            continue
+        right = set(range(j, min(j + _SIMILAR_WINDOW, m)))
+        _nearest(where_b, x, j, right)
+        left = set(range(i + 1, min(i + _SIMILAR_WINDOW, n)))
+        _nearest(where_a, y, i + 1, left)
+        best, bi, bj = 0.0, -1, -1
+        for k in sorted(right):
+            value = _score(x, lb[k], k - j < _SIMILAR_WINDOW) - _SKIP_COST * (k - j)
+            if value > best:
+                best, bi, bj = value, i, k
+        for k in sorted(left):
+            value = _score(la[k], y, k - i < _SIMILAR_WINDOW) - _SKIP_COST * (k - i)
+            if value > best:
+                best, bi, bj = value, k, j
+        if bi < 0:
+            i += 1  # neither line has a partner close by
+            j += 1
+            continue
+        pairs.append((bi, bj))
+        i, j = bi + 1, bj + 1
+    return pairs
+
+
+def _block_rows(a: list[str], i1: int, i2: int, b: list[str], j1: int, j2: int, budget: _Budget) -> list[Row]:
+    """The rows of the lines a[i1:i2] and b[j1:j2] that no equal line matched."""
+    if i1 == i2:
+        return [Row("added", None, None, j + 1, b[j]) for j in range(j1, j2)]
+    if j1 == j2:
+        return [Row("removed", i + 1, a[i], None, None) for i in range(i1, i2)]
+    pairs = _pair_block([_Line(x) for x in a[i1:i2]], [_Line(y) for y in b[j1:j2]], budget)
+    pairs.append((i2 - i1, j2 - j1))
+    rows: list[Row] = []
+    i, j = i1, j1
+    for x, y in pairs:
+        pi, pj = i1 + x, j1 + y
+        if i < pi:
+            rows.extend([Row("removed", k + 1, a[k], None, None) for k in range(i, pi)])
+        if j < pj:
+            rows.extend([Row("added", None, None, k + 1, b[k]) for k in range(j, pj)])
+        if pi < i2:
+            left, right = a[pi], b[pj]
+            if left == right:
+                rows.append(Row("equal", pi + 1, left, pj + 1, right))
+            else:
+                ls, rs = changed_spans(left, right)
+                rows.append(Row("changed", pi + 1, left, pj + 1, right, ls, rs))
+        i, j = pi + 1, pj + 1
     return rows
 
 
-def _replace_block(a: list[str], i1: int, i2: int, b: list[str], j1: int, j2: int) -> Iterator[Row]:
-    """Pair the lines of a replaced block in order, each with its most similar partner.
+def align_rows(old: str | list[str], new: str | list[str]) -> list[Row]:
+    """Aligned rows of a side-by-side diff of two texts (or lists of lines), in near-linear time.
 
-    Walks both sides in order; a left line is paired with the first right line
-    (not yet used, looking ahead a little) that is similar enough, lines left
-    over on either side become removed/added rows in their place.
+    Every line of each side appears once, in order. See the module's docstring
+    for how lines are matched and paired.
     """
-    i, j = i1, j1
-    while i < i2 or j < j2:
-        if i >= i2:
-            yield Row("added", None, None, j + 1, b[j])
-            j += 1
-            continue
-        if j >= j2:
-            yield Row("removed", i + 1, a[i], None, None)
-            i += 1
-            continue
-        # Look ahead a few lines on the right for a good partner of a[i].
-        best_j, best_ratio = None, _PAIR_RATIO
-        for k in range(j, min(j2, j + 8)):
-            ratio = _similarity(a[i], b[k])
-            if ratio > best_ratio:
-                best_j, best_ratio = k, ratio
-        if best_j is None:
-            # Perhaps b[j] pairs with a later left line: then a[i] was removed.
-            later = any(_similarity(a[k], b[j]) > _PAIR_RATIO for k in range(i + 1, min(i2, i + 8)))
-            if later:
-                yield Row("removed", i + 1, a[i], None, None)
-                i += 1
-            else:
-                # Nothing similar anywhere close: show them side by side as changed.
-                yield Row("changed", i + 1, a[i], j + 1, b[j], _whole(a[i]), _whole(b[j]))
-                i += 1
-                j += 1
-            continue
-        while j < best_j:
-            yield Row("added", None, None, j + 1, b[j])
-            j += 1
-        ls, rs = changed_spans(a[i], b[j])
-        yield Row("changed", i + 1, a[i], j + 1, b[j], ls, rs)
-        i += 1
-        j += 1
+    a = split_lines(old) if isinstance(old, str) else list(old)
+    b = split_lines(new) if isinstance(new, str) else list(new)
+    budget = _Budget(len(a) + len(b))
+    matches = _loosen(_match_lines(a, b, budget), a, b)
+    rows: list[Row] = []
+    pi, pj = 0, 0
+    for i, j in [*matches, (len(a), len(b))]:
+        if i > pi or j > pj:
+            rows.extend(_block_rows(a, pi, i, b, pj, j, budget))
+        if i < len(a):
+            rows.append(Row("equal", i + 1, a[i], j + 1, b[j]))
+        pi, pj = i + 1, j + 1
+    return rows
 
 
 def fold(rows: list[Row], context: int = 3, min_fold: int = 4) -> list[Row | Fold]:
@@ -202,11 +737,11 @@ def fold(rows: list[Row], context: int = 3, min_fold: int = 4) -> list[Row | Fol
     """
     n = len(rows)
     keep = [False] * n
-    for idx, row in enumerate(rows):
-        if row.kind != "equal":
-            for k in range(max(0, idx - context), min(n, idx + context + 1)):
-                keep[k] = True
-    if not any(r.kind != "equal" for r in rows):
+    changes = [idx for idx, row in enumerate(rows) if row.kind != "equal"]
+    for idx in changes:
+        for k in range(max(0, idx - context), min(n, idx + context + 1)):
+            keep[k] = True
+    if not changes:
         for k in range(min(n, context)):
             keep[k] = True
     out: list[Row | Fold] = []
@@ -241,6 +776,13 @@ def stats(rows: Iterable[Row]) -> dict[str, int]:
 # Class names are prefixed so they cannot collide with the host page. Colours
 # are translucent tints over whatever background the theme gives, and text
 # inherits the theme's colour, so one stylesheet serves light and dark.
+#
+# Every line wraps (`pre-wrap`, breaking anywhere), in rows and in folds. A
+# fold is one grid row of two cells (left, right), each holding one element per
+# line; the line numbers are CSS counters drawn beside each line (`::before`),
+# so they stay level with their line however many times it wraps, and the DOM
+# stays at two elements per hidden line. The two cells hold the same text at
+# the same width, so they wrap alike and stay level with each other.
 CSS = """
 <style>
 .sbs-diff { font-family: "Source Code Pro", ui-monospace, SFMono-Regular, Menlo, Consolas, monospace;
@@ -249,10 +791,11 @@ CSS = """
 .sbs-head, .sbs-row { display: grid; grid-template-columns: 3.2em minmax(0,1fr) 3.2em minmax(0,1fr); }
 .sbs-head { font-weight: 600; background: rgba(128,128,128,0.12);
   border-bottom: 1px solid rgba(128,128,128,0.35); }
-.sbs-head > div { padding: 0.25rem 0.5rem; overflow-wrap: anywhere; }
+.sbs-head > div { padding: 0.25rem 0.5rem; overflow-wrap: anywhere; min-width: 0; }
 .sbs-no { text-align: right; padding: 0 0.4rem; opacity: 0.55; user-select: none;
   border-right: 1px solid rgba(128,128,128,0.25); }
-.sbs-code { white-space: pre-wrap; overflow-wrap: anywhere; padding: 0 0.5rem; min-height: 1.45em; }
+.sbs-code { white-space: pre-wrap; overflow-wrap: anywhere; word-break: break-word; padding: 0 0.5rem;
+  min-height: 1.45em; min-width: 0; }
 .sbs-code.sbs-l { border-right: 1px solid rgba(128,128,128,0.25); }
 .sbs-removed .sbs-l, .sbs-changed .sbs-l { background: rgba(248,81,73,0.16); }
 .sbs-added .sbs-r, .sbs-changed .sbs-r { background: rgba(46,160,67,0.18); }
@@ -260,8 +803,15 @@ CSS = """
 .sbs-diff del { background: rgba(248,81,73,0.42); text-decoration: none; border-radius: 2px; }
 .sbs-diff ins { background: rgba(46,160,67,0.45); text-decoration: none; border-radius: 2px; }
 .sbs-mark { display: inline-block; width: 1em; opacity: 0.7; user-select: none; }
-.sbs-block > .sbs-no, .sbs-block > .sbs-code { white-space: pre; }
-.sbs-block > .sbs-code { overflow-x: auto; overflow-wrap: normal; }
+.sbs-row.sbs-block { grid-template-columns: minmax(0,1fr) minmax(0,1fr); }
+.sbs-lines { min-width: 0; border-right: 1px solid transparent; }
+.sbs-lines.sbs-l { border-right-color: rgba(128,128,128,0.25); }
+.sbs-lines > div { counter-increment: sbs-n; position: relative; min-height: 1.45em;
+  padding: 0 0.5rem 0 calc(3.2em + 0.5rem); white-space: pre-wrap; overflow-wrap: anywhere;
+  word-break: break-word; }
+.sbs-lines > div::before { content: counter(sbs-n); position: absolute; left: 0; top: 0; bottom: 0;
+  width: 3.2em; box-sizing: border-box; padding: 0 0.4rem; text-align: right; opacity: 0.55;
+  user-select: none; border-right: 1px solid rgba(128,128,128,0.25); }
 .sbs-fold > summary { cursor: pointer; padding: 0.15rem 0.6rem; background: rgba(56,139,253,0.10);
   color: inherit; opacity: 0.85; font-style: italic; list-style-position: inside; }
 .sbs-fold[open] > summary { border-bottom: 1px dashed rgba(128,128,128,0.35); }
@@ -312,20 +862,28 @@ def _row_html(row: Row) -> str:
 
 
 def _block_html(rows: tuple[Row, ...]) -> str:
-    """Unchanged rows as ONE grid row of four newline-joined cells.
+    """Unchanged rows as ONE grid row of two cells, one element per line in each.
 
-    A fold can hide hundreds of lines; one element per cell instead of five per
-    line keeps the page fast in the browser (the DOM is what costs). Lines do
-    not wrap here (they scroll sideways), so numbers and text stay aligned.
+    A fold can hide thousands of lines: two elements per line (numbers are CSS
+    counters, not elements) keep the page light in the browser. Rows that are
+    not unchanged lines numbered one after the other (a `Fold` built by hand)
+    are rendered as ordinary rows.
     """
-    ln = "\n".join("" if r.left_no is None else str(r.left_no) for r in rows)
-    rn = "\n".join("" if r.right_no is None else str(r.right_no) for r in rows)
-    left = _esc("\n".join(r.left or "" for r in rows))
-    right = _esc("\n".join(r.right or "" for r in rows))
+    first = rows[0]
+    consecutive = all(
+        r.kind == "equal"
+        and r.left == r.right
+        and r.left_no == (first.left_no or 0) + k
+        and r.right_no == (first.right_no or 0) + k
+        for k, r in enumerate(rows)
+    )
+    if not consecutive or first.left_no is None or first.right_no is None:
+        return "".join(_row_html(r) for r in rows)
+    lines = "".join(f"<div>{_esc(r.left or '')}</div>" for r in rows)
     return (
         '<div class="sbs-row sbs-equal sbs-block" data-kind="equal">'
-        f'<div class="sbs-no">{ln}</div><div class="sbs-code sbs-l">{left}</div>'
-        f'<div class="sbs-no">{rn}</div><div class="sbs-code sbs-r">{right}</div></div>'
+        f'<div class="sbs-lines sbs-l" style="counter-reset: sbs-n {first.left_no - 1}">{lines}</div>'
+        f'<div class="sbs-lines sbs-r" style="counter-reset: sbs-n {first.right_no - 1}">{lines}</div></div>'
     )
 
 
