@@ -506,6 +506,22 @@ def test_unread_keys_leave_the_render_alone():
             assert len(added) > 20
 
 
+def test_keys_read_by_the_users_own_templates():
+    """`extraObjects` items go through `tpl`: the keys their `{{ .Values.x }}` name are read."""
+    version = "0.48.2"
+    config = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "mine"}}
+    base = {
+        "secrets": SECRETS,
+        "myApp": {"host": "a.example", "unused": 1},
+        "extraObjects": [{**config, "data": {"host": "{{ .Values.myApp.host }}"}}],
+    }
+    assert [u.path for u in catalogue.unknown_keys(base, version)] == [("myApp", "unused")]
+    assert render(version, merge(base, {"myApp": {"host": "b.example"}})) != render(version, base)
+    assert render(version, merge(base, {"myApp": {"unused": 2}})) == render(version, base)
+    before = {u.path for u in catalogue.unknown_keys(base, "0.44.0")}  # no extraObjects before 0.45.0
+    assert {("myApp",), ("extraObjects",)} <= before
+
+
 REMOVED_NAMED = [("prometheus", "0.33.0"), ("alloy", "0.27.0"), ("keda", "0.24.0"), ("tensorboard", "0.22.0")]
 
 

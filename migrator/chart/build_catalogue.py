@@ -339,6 +339,7 @@ class Parser:
 #   ("list", absval)               a list built in the template, with its items' values
 #   ("lit", type, value)           a literal (value None when not known)
 #   ("rangekey", path)             the key variable of a `range $k, $v := <path>`
+#   ("text", absval)               what toYaml/toJson printed of those values (for a `tpl` of it)
 
 EMPTY: frozenset = frozenset()
 COMPUTED = "<computed name>"  # include (print $.Template.BasePath "/x.yaml"): a rendered file anyway
@@ -692,13 +693,21 @@ class Interpreter:
                     self._keyed(args[0], [key])
             return EMPTY
         if name in WHOLE_FUNCS:
-            if name == "tpl":
-                for atom in _atoms("path", args[0] if args else EMPTY):
-                    facts.record(atom[1], "whole", self.guard)
-            else:
-                for arg in args:
-                    self._whole(arg)
-            return frozenset({("lit", "string", None)})
+            if name == "tpl":  # the value is a template of the user's: it may read any key
+                for atom in args[0] if args else EMPTY:
+                    sources = (
+                        [atom] if atom[0] == "path" else _atoms("path", atom[1]) if atom[0] == "text" else []
+                    )
+                    for source in sources:
+                        facts.record(source[1], "whole", self.guard)
+                        facts.record(source[1], "template", self.guard)
+                return frozenset({("lit", "string", None)})
+            for arg in args:
+                self._whole(arg)
+            # what toYaml and friends print, kept for a `tpl` of it
+            return frozenset(
+                {("lit", "string", None), ("text", frozenset(_atoms("path", frozenset().union(*args))))}
+            )
         if name in NUMBER_FUNCS:
             for arg in args:
                 self._hint_all(arg, "number-like")
@@ -1131,6 +1140,8 @@ def version_entries(pkg: Package, warnings: list[str] | None = None) -> dict[str
                 info["refused"] = facts.guard_messages[path]
         if path in free:
             info["free_form"] = free[path]
+        if "template" in reads.get(path, ()):
+            info["templated"] = True  # rendered with `tpl`: its strings may read `.Values` keys
         if path in subchart_roots:
             info["subchart"] = True
         entries[dotted(path)] = info

@@ -35,7 +35,8 @@ Questions about the chart
 
 Questions about a user's values (plain data: dicts, lists, scalars)
 - `unknown_keys(data, version) -> list[UnknownKey]`: every key the chart at `version` does
-  not read, top-most only (nothing under a free-form map is looked at), each with its path,
+  not read, top-most only (nothing under a free-form map is looked at; a key the user's own
+  templates read, `{{ .Values.x }}` in an `extraObjects` item, counts as read), each with its path,
   the key the user most likely meant (`suggestion`: same key ignoring case, singular/plural,
   Damerau distance <= 2 (1 for keys of 4-5 letters, 0 for shorter), or the same key at the
   one place it exists elsewhere: `reason` case|plural|spelling|moved), the last older
@@ -132,6 +133,8 @@ class _Version(NamedTuple):
     by_name: dict[str, tuple[tuple, ...]]  # lower-cased key -> the paths ending in it
     refused: dict[tuple, str]  # path -> the chart's message
     refused_prefixes: frozenset  # every prefix of a refused path
+    templated: frozenset  # paths rendered with `tpl`: the user's strings there may read keys
+    templated_prefixes: frozenset
 
 
 @cache
@@ -154,6 +157,8 @@ def _version(version: str) -> _Version:
         {k: tuple(v) for k, v in by_name.items()},
         refused,
         frozenset(p[:i] for p in refused for i in range(1, len(p))),
+        templated := frozenset(p for p, info in infos.items() if info.get("templated")),
+        frozenset(p[:i] for p in templated for i in range(1, len(p))),
     )
 
 
@@ -477,14 +482,59 @@ class UnknownKey(NamedTuple):
         }
 
 
+_VALUES_REF = re.compile(r"\.Values((?:\.[A-Za-z_][A-Za-z0-9_]*)+)")
+
+
+def _template_reads(data: Any, ver: _Version) -> set[tuple]:
+    """The `.Values.x.y` paths the user's own templates read (strings of values the chart
+    renders with `tpl`, such as `extraObjects` items)."""
+    refs: set[tuple] = set()
+
+    def strings(node: Any):
+        if isinstance(node, str):
+            yield node
+        elif isinstance(node, dict):
+            for key, value in node.items():
+                if isinstance(key, str):
+                    yield key
+                yield from strings(value)
+        elif isinstance(node, list):
+            for value in node:
+                yield from strings(value)
+
+    def walk(node: Any, cpath: tuple) -> None:
+        if cpath in ver.templated:
+            for text in strings(node):
+                if ".Values" in text:
+                    refs.update(tuple(m.group(1)[1:].split(".")) for m in _VALUES_REF.finditer(text))
+        elif isinstance(node, dict):
+            for key, value in node.items():
+                child = (*cpath, _key_text(key))
+                if child in ver.templated or child in ver.templated_prefixes:
+                    walk(value, child)
+        elif isinstance(node, list) and (*cpath, ITEM) in ver.templated | ver.templated_prefixes:
+            for value in node:
+                walk(value, (*cpath, ITEM))
+
+    if ver.templated and isinstance(data, dict):
+        walk(data, ())
+    return refs
+
+
 def _walk_unknown(data: Any, ver: _Version) -> list[tuple[tuple, tuple]]:
     """(user path, catalogue path) of every top-most key the chart does not read."""
     out: list[tuple[tuple, tuple]] = []
+    refs = _template_reads(data, ver)
 
     def walk(node: dict, upath: tuple, cpath: tuple) -> None:
         for key, value in node.items():
             up, cp = (*upath, key), (*cpath, _key_text(key))
             if cp not in ver.infos:
+                if refs and any(cp[: len(r)] == r for r in refs):
+                    continue  # read by the user's own template
+                if refs and isinstance(value, dict) and any(r[: len(cp)] == cp for r in refs):
+                    walk(value, up, cp)  # some keys under it are read by the user's template
+                    continue
                 out.append((up, cp))
             elif cp in ver.free:
                 continue
