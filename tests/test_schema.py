@@ -124,6 +124,13 @@ def test_helm_accepts_the_schema_as_values_schema_json(tmp_path, draft):
         assert helm.lint(folder, bad)["errors"]
 
 
+def test_keys_the_users_own_templates_read_are_accepted():
+    data = {"myApp": {"host": "x"}, "extraObjects": [{"data": {"h": "{{ .Values.myApp.host }}"}}]}
+    assert schema.validate(data, "0.48.2") == []
+    assert schema.validate({"myApp": {"host": "x"}}, "0.48.2")
+    assert "myApp" in schema.values_schema("0.48.2", allow=("myApp",))["properties"]
+
+
 def test_the_catalogue_and_the_schema_agree_on_unknown_keys():
     data = defaults("0.23.0")
     unknown = {catalogue.dotted(u.path) for u in catalogue.unknown_keys(data, "0.48.2")}

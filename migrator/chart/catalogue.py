@@ -46,6 +46,8 @@ Questions about a user's values (plain data: dicts, lists, scalars)
   `unknown_keys(..., skip_changes=True)` leaves those keys out.
 - `refused_keys(data, version) -> list[RefusedKey]`: keys set to a non-empty value that the
   chart refuses (the render would fail), with the chart's message.
+- `template_reads(data, version) -> set[tuple]`: the `.Values` paths the user's own
+  templates (extraObjects items) read.
 - `fitting_versions(data) -> list[str]`: the versions with the fewest unknown keys (keys a
   version refuses count as unknown there).
 - `looks_adaptive(data) -> AdaptiveVerdict(is_adaptive, evidence)`: whether the file is
@@ -521,6 +523,12 @@ def _template_reads(data: Any, ver: _Version) -> set[tuple]:
     return refs
 
 
+def template_reads(data: Any, version: str) -> set[tuple]:
+    """The paths `{{ .Values.x.y }}` in the user's own templates read (`extraObjects` items,
+    which the chart renders with `tpl`): keys the chart does not name but that are read."""
+    return _template_reads(data, _version(version))
+
+
 def _walk_unknown(data: Any, ver: _Version) -> list[tuple[tuple, tuple]]:
     """(user path, catalogue path) of every top-most key the chart does not read."""
     out: list[tuple[tuple, tuple]] = []
@@ -804,6 +812,7 @@ __all__ = [
     "reads",
     "refused_keys",
     "removed_keys",
+    "template_reads",
     "unknown_keys",
     "versions",
     "versions_reading",

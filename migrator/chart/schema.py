@@ -3,6 +3,7 @@
     values_schema(version) -> dict          # JSON Schema draft 2020-12
     values_schema_json(version) -> str      # the same as text, for a chart's values.schema.json
     validate(data, version) -> list[str]    # messages; needs `jsonschema` (imported on call)
+    values_schema(version, allow=("myApp",))  # also accept the user's own top-level keys
 
 What the schema says, from `migrator.chart.catalogue`:
 - every map whose keys the chart names is `additionalProperties: false`: an unknown key
@@ -14,7 +15,11 @@ What the schema says, from `migrator.chart.catalogue`:
   templates use it), and may always be `null` (in Helm a user's null deletes the default);
 - keys the chart reads only to refuse them (`harmony.group` from 0.24.0) accept only empty
   values (null, "", 0, false, [], {}), which is what the chart's `fail` guard lets through;
-- descriptions are the chart's own comments; scalar defaults are given as `default`.
+- descriptions are the chart's own comments; scalar defaults are given as `default`;
+- from 0.45.0 `extraObjects` items are templates of the user's, which may read keys of their
+  own (`{{ .Values.myApp.host }}`): `validate` accepts the top-level keys the file's own
+  templates read, and `values_schema(version, allow=(...))` does the same for a schema
+  written into a chart (the chart's own schema cannot know them).
 
 Helm checks a chart's `values.schema.json` against the merged values on install, upgrade,
 lint and template. The text `values_schema_json` returns declares `$schema` 2020-12 by
@@ -121,16 +126,25 @@ def _schema(version: str) -> str:
     return json.dumps(schema, sort_keys=False)
 
 
-def values_schema(version: str) -> dict[str, Any]:
-    """The JSON Schema (draft 2020-12) of the chart's values at `version` (a fresh copy)."""
-    return json.loads(_schema(version))
+def values_schema(version: str, *, allow: tuple[str, ...] = ()) -> dict[str, Any]:
+    """The JSON Schema (draft 2020-12) of the chart's values at `version` (a fresh copy).
+
+    `allow`: top-level keys of the user's own to accept as they are (keys their templates in
+    `extraObjects` read: `catalogue.template_reads`).
+    """
+    schema = json.loads(_schema(version))
+    for key in allow:
+        schema["properties"].setdefault(key, {"description": "read by the user's own templates"})
+    return schema
 
 
-def values_schema_json(version: str, *, draft: str = "2020-12", indent: int | None = 2) -> str:
+def values_schema_json(
+    version: str, *, draft: str = "2020-12", indent: int | None = 2, allow: tuple[str, ...] = ()
+) -> str:
     """The schema as text for a chart's `values.schema.json`, declared as `draft` (2020-12 or 07)."""
     if draft not in DRAFTS:
         raise ValueError(f"draft must be one of {', '.join(DRAFTS)}")
-    schema = values_schema(version)
+    schema = values_schema(version, allow=allow)
     schema["$schema"] = DRAFTS[draft]
     return json.dumps(schema, indent=indent, ensure_ascii=False) + "\n"
 
@@ -139,7 +153,8 @@ def validate(data: Any, version: str) -> list[str]:
     """Every way `data` breaks the schema of `version`, as `path: message` lines (empty: valid)."""
     from jsonschema import Draft202012Validator  # lazily: only callers that validate pay for it
 
-    validator = Draft202012Validator(values_schema(version))
+    allow = tuple(sorted({path[0] for path in catalogue.template_reads(data, version)}))
+    validator = Draft202012Validator(values_schema(version, allow=allow))
     out = []
     for error in sorted(validator.iter_errors(data), key=lambda e: [str(p) for p in e.absolute_path]):
         where = catalogue.dotted(tuple(error.absolute_path)) or "(top level)"
