@@ -59,7 +59,6 @@ from __future__ import annotations
 import json
 import re
 from functools import cache
-from importlib import resources
 from typing import Any, NamedTuple
 
 from migrator.errors import InputError
@@ -116,6 +115,8 @@ def _split(text: str) -> tuple:
 
 @cache
 def _data() -> _Catalogue:
+    from importlib import resources  # lazily: importing it costs more than reading the data
+
     raw = json.loads(resources.files("migrator.chart").joinpath("data", "catalogue.json").read_text("utf-8"))
     if raw.get("format") != FORMAT:
         raise RuntimeError("catalogue.json has another format: run python -m migrator.chart.build_catalogue")
