@@ -35,6 +35,23 @@ def test_long_release_loses_harmony_to_the_30_character_cuts() -> None:
     assert chart.statefulset_name(release, "default") == "my-very-long-adaptive-release-default"
 
 
+@pytest.mark.parametrize(
+    ("release", "collide"),
+    [
+        ("customer-prod-east1", False),  # 19 + "-adaptive" = 28: "-c", "-s", "-h", "-m" survive
+        ("customer-prod-east-1", True),  # 29: "<fullname>-" cut at 30, the dash trimmed
+        ("customer-production-eu-west1", True),
+        ("my-adaptive-release-eu-west1", False),  # 28, contains "adaptive"
+        ("my-adaptive-release-eu-west-1", True),
+    ],
+)
+def test_long_releases_give_every_component_the_fullname(release: str, collide: bool) -> None:
+    components = ("controlplane", "sandkasten", "harmony", "mlflow")
+    full = {chart.component_fullname(release, c) for c in components}
+    assert (full == {chart.fullname(release)}) is collide
+    assert len(full) == (1 if collide else 4)
+
+
 def test_long_release_without_adaptive() -> None:
     release = "customer-production-east"  # 24 chars, + "-adaptive" = 33
     assert chart.fullname(release) == "customer-production-east-adapt"
@@ -97,9 +114,15 @@ def test_pods_dns_and_master_addr() -> None:
 
 
 def test_service_account_names() -> None:
-    assert chart.service_account_name("prod", "controlplane") == "prod-controlplane-sa"
-    assert chart.service_account_name("prod", "harmony") == "prod-harmony-sa"
+    # Helm: `<component fullname>-sa`, the fullname including "-adaptive" (CHART.md, verified by
+    # rendering); this test used to expect the guide's `<release>-controlplane-sa`.
+    assert chart.service_account_name("prod", "controlplane") == "prod-adaptive-controlplane-sa"
+    assert chart.service_account_name("prod", "harmony") == "prod-adaptive-harmony-sa"
     assert chart.service_account_name("adaptive", "sandkasten") == "adaptive-sandkasten-sa"
+    assert chart.service_account_name("prod", "harmony", chart_version=(0, 37, 1), name="irsa") == (
+        "prod-adaptive-harmony-sa"
+    )
+    assert chart.service_account_name("prod", "harmony", chart_version=(0, 37, 2), name="irsa") == "irsa"
     with pytest.raises(ValueError):
         chart.service_account_name("prod", "redis")
 

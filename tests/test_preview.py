@@ -10,8 +10,18 @@ import pytest
 from ruamel.yaml import YAML
 
 from migrator.chart import defaults as chart_defaults
-from migrator.chart.preview import helm_merge, is_empty, preview_pools
+from migrator.chart import packages
+from migrator.chart.preview import (
+    go_print,
+    helm_merge,
+    is_empty,
+    preview_pools,
+    release_collisions,
+    sprig_int,
+)
+from migrator.chart.render import load
 from migrator.report import Finding
+from migrator.versions import Version
 
 CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
 
@@ -140,10 +150,70 @@ def test_group_is_the_name_as_written_and_partition_key_is_normalised() -> None:
     assert pools[0].statefulset == "adaptive-harmony-gpu-pool"
 
 
-def test_gpu_count_is_one_when_unset() -> None:
-    pools, _ = preview_pools({"harmony": {"gpusPerReplica": None, "computePools": [{"name": "cpu"}]}})
-    assert pools[0].gpus_per_replica == 1
-    assert pools[0].sources["gpusPerReplica"] == "chart default"
+def test_gpus_unset_request_no_gpu_but_gpu_count_is_one() -> None:
+    # Helm: with gpusPerReplica empty the chart adds no nvidia.com/gpu at all, while GPU_COUNT is
+    # `gpusPerReplica | default 1` = "1" (the rules used to preview one GPU).
+    pools, findings = preview_pools({"harmony": {"gpusPerReplica": None, "computePools": [{"name": "cpu"}]}})
+    assert (pools[0].gpus_per_replica, pools[0].gpus_total, pools[0].gpu_count_env) == (0, 0, "1")
+    assert pools[0].sources["gpusPerReplica"] == "harmony"  # the file's null deleted the chart's 8
+    assert [(f.code, f.severity, f.path) for f in findings] == [
+        ("no-gpu-requested", "warning", "harmony.gpusPerReplica")
+    ]
+    assert 'GPU_COUNT="1"' in findings[0].message
+
+
+def test_gpus_zero_at_the_harmony_level() -> None:
+    values = _pools({"name": "a"}, {"name": "b", "gpusPerReplica": 0}, {"name": "c", "gpusPerReplica": 2})
+    values["harmony"]["gpusPerReplica"] = 0
+    pools, findings = preview_pools(values)
+    assert [(p.gpus_per_replica, p.gpu_count_env) for p in pools] == [(0, "1"), (0, "1"), (2, "2")]
+    assert [(f.code, f.path) for f in findings] == [
+        ("no-gpu-requested", "harmony.gpusPerReplica"),
+        ("no-gpu-requested", "harmony.gpusPerReplica"),
+    ]
+
+
+def test_gpu_count_is_printed_as_go_prints_it() -> None:
+    pools, _ = preview_pools(
+        _pools({"name": "a", "gpusPerReplica": "4"}, {"name": "b", "gpusPerReplica": 2.0})
+    )
+    assert [(p.gpus_per_replica, p.gpu_count_env) for p in pools] == [(4, "4"), (2, "2")]
+
+
+def test_require_gpu_false_from_0_37() -> None:
+    values = _pools(
+        {"name": "cpu", "requireGpu": False},
+        {"name": "null-counts", "requireGpu": None},
+        {"name": "gpu"},
+        tolerations=[
+            {"key": "nvidia.com/gpu", "operator": "Exists"},
+            {"key": "dedicated", "operator": "Exists"},
+        ],
+    )
+    pools, findings = preview_pools(values, chart_version="0.37.0")
+    cpu, null_counts, gpu = pools
+    assert (cpu.gpus_per_replica, cpu.gpu_count_env) == (0, "8")
+    assert cpu.tolerations == [{"key": "dedicated", "operator": "Exists"}]
+    assert cpu.sources["gpusPerReplica"] == "pool"
+    assert null_counts.gpus_per_replica == 0  # hasKey: the pool's own null is false, not "unset"
+    assert (gpu.gpus_per_replica, len(gpu.tolerations)) == (8, 2)
+    assert [(f.code, f.severity) for f in findings] == [("gpu-not-required", "info")] * 2
+    assert 'GPU_COUNT="8"' in findings[0].message
+
+
+def test_require_gpu_false_at_the_harmony_level() -> None:
+    values = _pools({"name": "a"}, {"name": "b", "requireGpu": True}, requireGpu=False)
+    pools, findings = preview_pools(values, chart_version="0.48.2")
+    assert [p.gpus_per_replica for p in pools] == [0, 8]
+    assert pools[0].tolerations == []
+    assert [(f.code, f.path) for f in findings] == [("gpu-not-required", "harmony.requireGpu")]
+
+
+def test_require_gpu_is_ignored_before_0_37() -> None:
+    pools, findings = preview_pools(_pools({"name": "a", "requireGpu": False}), chart_version="0.36.1")
+    assert pools[0].gpus_per_replica == 8
+    assert [(f.code, f.severity) for f in findings] == [("require-gpu-ignored", "warning")]
+    assert "0.37.0" in findings[0].message
 
 
 def test_capabilities_default_depends_on_chart_version() -> None:
@@ -264,6 +334,47 @@ def test_replicas_set_or_absent_gives_no_warning() -> None:
 
 
 @pytest.mark.parametrize(
+    ("written", "replicas"),
+    [(3, 3), ("2", 2), ("2.0", 2), ("010", 8), ("0x3", 3), (2.7, 2), (True, 1), (-2, -2)],
+)
+def test_replicas_as_sprig_int_reads_them(written: Any, replicas: int) -> None:
+    pools, findings = preview_pools(_pools({"name": "a", "replicas": written}))
+    assert pools[0].replicas == replicas
+    assert len(pools[0].pods) == max(replicas, 0)
+    assert findings == []
+
+
+@pytest.mark.parametrize("written", ["abc", "2.5", " 3"])
+def test_replicas_that_sprig_int_cannot_read_run_no_pods(written: str) -> None:
+    pools, findings = preview_pools(_pools({"name": "a", "replicas": written}))
+    assert (pools[0].replicas, pools[0].pods) == (0, [])
+    assert [(f.code, f.severity) for f in findings] == [("replicas-zero", "warning")]
+
+
+def test_sprig_int_and_go_print() -> None:
+    assert [sprig_int(v) for v in ("1_0", "+4", "-0o7", "0b11", "3 ", "", None)] == [
+        10,
+        4,
+        -7,
+        3,
+        None,
+        None,
+        None,
+    ]
+    assert [go_print(v) for v in (8, 2.0, 1.5, 1000000, 123456, 0.0001, 0.00001, True, ["A", "B"])] == [
+        "8",
+        "2",
+        "1.5",
+        "1e+06",
+        "123456",
+        "0.0001",
+        "1e-05",
+        "true",
+        "[A B]",
+    ]
+
+
+@pytest.mark.parametrize(
     ("key", "empty"),
     [("gpusPerReplica", 0), ("tolerations", []), ("podAnnotations", {}), ("shmSize", "")],
 )
@@ -290,24 +401,65 @@ def test_empty_override_without_a_harmony_value_is_fine() -> None:
     assert _codes(findings) == ["empty-override-ignored"]
 
 
-def test_requests_dropped() -> None:
+def test_requests_dropped_with_gpus_is_an_invalid_manifest() -> None:
+    # Helm renders `requests: null` and then `nvidia.com/gpu: 8` under it: not YAML, the install
+    # fails. (The rules used to call it a warning and say Kubernetes copies the limits.)
     values = _pools({"name": "a", "resources": {"limits": {"cpu": 8, "memory": "64Gi"}}})
     pools, findings = preview_pools(values)
-    assert [(f.code, f.severity, f.path) for f in findings] == [
-        ("requests-dropped", "warning", "harmony.computePools[0].resources")
+    assert [(f.code, f.severity, f.path, f.object) for f in findings] == [
+        (
+            "requests-dropped",
+            "critical",
+            "harmony.computePools[0].resources",
+            "StatefulSet/adaptive-harmony-a",
+        )
     ]
-    assert "cpu, memory" in findings[0].message
-    assert "requests" not in pools[0].resources
+    assert "`requests: null` followed by `nvidia.com/gpu: 8`" in findings[0].message
+    assert "not valid YAML" in findings[0].message
+    assert pools[0].resources == {"limits": {"cpu": 8, "memory": "64Gi"}, "requests": None}
+
+
+def test_limits_dropped_with_gpus_is_an_invalid_manifest_too() -> None:
+    _, findings = preview_pools(_pools({"name": "a", "resources": {"requests": {"cpu": 1}}}))
+    assert [(f.code, f.severity) for f in findings] == [("limits-dropped", "critical")]
+    _, findings = preview_pools(_pools({"name": "a", "resources": {"limits": {"cpu": 1}, "requests": {}}}))
+    assert [(f.code, f.severity) for f in findings] == [("requests-dropped", "critical")]
+    assert "`requests: {}`" in findings[0].message
+
+
+def test_requests_dropped_without_gpus_is_a_warning() -> None:
+    values = _pools({"name": "a", "resources": {"limits": {"cpu": 8, "memory": "64Gi"}}}, gpusPerReplica=0)
+    pools, findings = preview_pools(values)
+    codes = [(f.code, f.severity, f.path) for f in findings]
+    assert ("requests-dropped", "warning", "harmony.computePools[0].resources") in codes
+    message = next(f.message for f in findings if f.code == "requests-dropped")
+    assert "cpu, memory" in message and "equal to its limit" in message
+    assert pools[0].resources["requests"] is None
+    # requireGpu false (0.37+) is the other way to request no GPU: a valid manifest too.
+    values = _pools({"name": "a", "requireGpu": False, "resources": {"limits": {"cpu": 8}}})
+    _, findings = preview_pools(values, chart_version="0.37.0")
+    assert [(f.code, f.severity) for f in findings if f.code == "requests-dropped"] == [
+        ("requests-dropped", "warning")
+    ]
 
 
 def test_requests_kept_or_no_default_requests() -> None:
-    with_requests = {"limits": {"cpu": 8}, "requests": {"cpu": 4}}
-    _, findings = preview_pools(_pools({"name": "a", "resources": with_requests}))
+    with_requests = {"limits": {"cpu": 8}, "requests": {"cpu": 4}, "claims": [{"name": "x"}]}
+    pools, findings = preview_pools(_pools({"name": "a", "resources": with_requests}))
     assert findings == []
-    # The user's null deletes the chart's default requests: nothing is dropped by the pool.
+    assert pools[0].resources == {"limits": {"cpu": 8}, "requests": {"cpu": 4}}  # the template writes no more
+    # The user's null deletes the chart's default requests: nothing is dropped by the pool, and
+    # without GPUs the manifest is valid ...
     values = _pools({"name": "a", "resources": {"limits": {"cpu": 8}}}, resources={"requests": None})
+    values["harmony"]["gpusPerReplica"] = 0
     _, findings = preview_pools(values)
-    assert findings == []
+    assert [f.code for f in findings] == ["no-gpu-requested"]
+    # ... but with the default 8 GPUs it is not (Helm: the harmony-level limits-only resources too).
+    values = _pools({"name": "a"}, resources={"requests": None})
+    _, findings = preview_pools(values)
+    assert [(f.code, f.severity, f.path) for f in findings] == [
+        ("requests-dropped", "critical", "harmony.resources")
+    ]
 
 
 def test_unknown_capability() -> None:
@@ -358,20 +510,34 @@ def test_non_mapping_pool_entry() -> None:
 
 
 @pytest.mark.parametrize(
-    ("version", "snapshot"),
-    [("0.24.0", chart_defaults.HARMONY_0_24_0), ("0.48.2", chart_defaults.HARMONY_0_48_2)],
+    "version", [v for v in packages.shipped_versions() if Version(v) >= Version("0.24.0")]
 )
-def test_chart_defaults_match_the_corpus_files(version: str, snapshot: dict[str, Any]) -> None:
-    assert _load_corpus(version)["harmony"] == snapshot
+def test_harmony_defaults_are_the_packages_own(version: str) -> None:
+    # No hand-made copy any more: the defaults of each version are read from its package.
+    package = load(packages.shipped(version))
+    assert chart_defaults.harmony_defaults(version) == package.values["harmony"]
+    assert chart_defaults.chart_values(version) == package.values
 
 
 def test_chart_defaults_by_version() -> None:
-    assert "requireGpu" not in chart_defaults.harmony_defaults("0.25.0")
-    assert chart_defaults.harmony_defaults("0.48.2")["requireGpu"] is True
-    assert chart_defaults.harmony_defaults("0.23.0") == chart_defaults.HARMONY_0_24_0
+    # Keys that the old two-snapshot table got wrong for the versions in between.
+    assert "pdb" not in chart_defaults.harmony_defaults("0.28.0")
+    assert chart_defaults.harmony_defaults("0.29.0")["pdb"] == {"enabled": False}
+    assert "serviceAccount" in chart_defaults.harmony_defaults("0.30.0")
+    assert "requireGpu" not in chart_defaults.harmony_defaults("0.36.1")
+    assert chart_defaults.harmony_defaults("0.37.0")["requireGpu"] is True
+    assert "cloudCache" not in chart_defaults.harmony_defaults("0.37.0")
+    assert chart_defaults.harmony_defaults("0.48.2")["cloudCache"] == {"type": "emptyDir"}
+    # Versions we do not ship: the newest shipped one before (0.24.0 for older ones).
+    assert chart_defaults.package_version("0.32.0") == "0.31.1"
+    assert chart_defaults.package_version("0.23.0") == "0.24.0"
+    assert chart_defaults.package_version("0.48") == "0.48.2"
+    assert chart_defaults.package_version("9.0.0") == "0.48.2"
     copy_ = chart_defaults.harmony_defaults("0.25.0")
     copy_["computePools"].append({"name": "x"})
-    assert len(chart_defaults.HARMONY_0_24_0["computePools"]) == 1  # callers get a copy
+    assert len(chart_defaults.harmony_defaults("0.25.0")["computePools"]) == 1  # callers get a copy
+    with pytest.raises(ValueError):
+        chart_defaults.harmony_defaults("latest")
 
 
 def test_real_0_48_2_defaults_give_one_default_pool() -> None:
@@ -385,3 +551,67 @@ def test_real_0_48_2_defaults_give_one_default_pool() -> None:
     assert pool.gpus_total == 8
     assert pool.capabilities == "JOB,INFERENCE"
     assert pool.sources["gpusPerReplica"] == "harmony"
+
+
+# -- what Helm renders that cannot be installed (confirmed by tests/test_preview_render.py) ----------
+
+
+def test_node_selector_of_two_labels_is_invalid_yaml_before_0_28() -> None:
+    values = _pools(
+        {"name": "a"}, {"name": "b", "nodeSelector": {"zone": "west"}}, nodeSelector={"a": "x", "b": "z"}
+    )
+    _, findings = preview_pools(values, chart_version="0.27.2")
+    assert [(f.code, f.severity, f.path, f.object) for f in findings] == [
+        ("node-selector-invalid-yaml", "critical", "harmony.nodeSelector", "StatefulSet/adaptive-harmony-a")
+    ]
+    assert preview_pools(values, chart_version="0.28.0")[1] == []
+    nested = _pools({"name": "a", "nodeSelector": {"zone": {"name": "west"}}})
+    assert [f.code for f in preview_pools(nested, chart_version="0.24.0")[1]] == [
+        "node-selector-invalid-yaml"
+    ]
+
+
+@pytest.mark.parametrize("name", ["2024", "on", "ON", "yes", "null", "1e3"])
+def test_pool_names_that_yaml_reads_as_no_text(name: str) -> None:
+    # The label `app.kubernetes.io/pool` is unquoted at every version.
+    for version in ("0.25.0", "0.48.2"):
+        _, findings = preview_pools(_pools({"name": name}), chart_version=version)
+        assert [(f.code, f.severity) for f in findings] == [("invalid-name", "critical")], version
+        assert "label" in findings[0].message
+    _, findings = preview_pools(_pools({"name": name}), chart_version="0.38.2")
+    assert "GROUP" in findings[0].message and "PARTITION_KEY" in findings[0].message
+    _, findings = preview_pools(_pools({"name": name}), chart_version="0.38.3")
+    assert "GROUP" not in findings[0].message  # quoted from 0.38.3
+
+
+def test_long_release_names_collide_across_components() -> None:
+    # 20 characters without "adaptive": the fullname is 29, and every `<fullname>-<component>`
+    # cut at 30 is the fullname again (CHART.md said 29 characters; the render says 20).
+    _, findings = preview_pools({}, release="customer-prod-east-1", chart_version="0.48.2")
+    assert [(f.code, f.severity, f.path) for f in findings] == [("name-collision", "critical", "release")]
+    message = findings[0].message
+    assert "'customer-prod-east-1-adaptive'" in message and "30 characters" in message
+    assert "Deployment 'customer-prod-east-1-adaptive' (the control plane and sandkasten)" in message
+    assert "ServiceAccount 'customer-prod-east-1-adaptive-sa'" in message
+    assert "at most 19 characters" in message
+    assert preview_pools({}, release="customer-prod-east1", chart_version="0.48.2")[1] == []
+    # With "adaptive" in it, 29 characters: the release itself, cut at 30.
+    _, findings = preview_pools({}, release="my-adaptive-release-eu-west-1")
+    assert _codes(findings) == ["name-collision"]
+    assert preview_pools({}, release="my-adaptive-release-eu-west1")[1] == []
+
+
+def test_release_collisions_follow_what_the_values_render() -> None:
+    release = "customer-production-eu-west-1"
+    before_sa = {kind for kind, _, _ in release_collisions({}, release, "0.29.0")}
+    assert before_sa == {"Deployment", "Secret", "Service"}
+    shared = {(kind, owners) for kind, _, owners in release_collisions({}, release, "0.24.0")}
+    assert ("Deployment", ("controlplane", "sandkasten", "mlflow")) in shared  # mlflow: a Deployment then
+    no_mlflow = release_collisions({"mlflow": {"enabled": False}}, release, "0.48.2")
+    assert {kind for kind, _, _ in no_mlflow} == {"Deployment", "Secret", "ServiceAccount"}
+    disabled = release_collisions({"harmony": {"enabled": False}}, release, "0.48.2")
+    accounts = next(owners for kind, _, owners in disabled if kind == "ServiceAccount")
+    assert accounts == ("controlplane", "sandkasten")
+    # Harmony disabled: still reported (the other components collide), with no pools.
+    pools, findings = preview_pools({"harmony": {"enabled": False}}, release=release)
+    assert pools == [] and _codes(findings) == ["name-collision", "harmony-disabled"]

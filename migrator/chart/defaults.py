@@ -1,121 +1,79 @@
-"""The chart's own `harmony:` defaults, as Python data, per chart version range.
+"""The chart's own defaults, read from the shipped package of the chart version in question.
 
-Helm merges a user's values over these before rendering, so the pool preview
-needs them to know what a pool inherits when the user's file says nothing.
-Transcribed by hand (comments dropped, values unchanged) from the real default
-values files in the shared corpus; tests/test_preview.py checks the
-transcription against those files.
+Helm merges a user's values over the chart's `values.yaml` before rendering, so the pool
+preview needs those defaults to know what a pool inherits when the user's file says nothing.
+They are read from the package itself (`migrator/chart/data/adaptive-<version>.tgz`, loaded
+once per process by `render.load`), so every version gets its own: `harmony.pdb` from 0.29,
+`harmony.serviceAccount` from 0.30, `harmony.requireGpu` from 0.37, `harmony.cloudCache`
+from 0.40, and whatever the next release adds, without a hand-made copy to fall behind.
 
-Version ranges: we hold two snapshots only. 0.24.0 (the first chart with
-computePools) stands for 0.24.0 up to 0.37.0; 0.48.2 stands for 0.37.0 and
-later, because 0.37 added `requireGpu`, the one harmony key with a different
-inheritance rule. Keys added in between (pdb in 0.29, serviceAccount in 0.30)
-are therefore missing for 0.29–0.36; none of them changes a pool's preview.
-The keys a pool inherits (gpusPerReplica, resources, nodeSelector, tolerations,
-podAnnotations, podLabels, extraEnvVars, shmSize) are identical in both files.
+A version the assistant does not ship (a chart the caller handed in) gets the defaults of
+the newest shipped version before it: the closest the assistant knows. Versions before
+0.24.0 get 0.24.0's: the preview only reads values in the compute-pool layout, which 0.24.0
+introduced (0.23.0 and earlier have no `harmony.computePools` default).
 """
 
 from __future__ import annotations
 
 import copy
+from functools import cache
 from typing import Any
 
 from migrator.versions import Version
 
-# corpus/adaptive--values-0.24.0.yaml, `harmony:` section (chart 0.24.0, commit ffa3667).
-HARMONY_0_24_0: dict[str, Any] = {
-    "enabled": True,
-    "image": {
-        "repository": "adaptive-repository",
-        "tag": "harmony:latest",
-        "pullPolicy": "Always",
-    },
-    "gpusPerReplica": 8,
-    "nodeSelector": {},
-    "resources": {
-        "limits": {"cpu": 30, "memory": "500Gi"},
-        "requests": {"cpu": 30, "memory": "500Gi"},
-    },
-    "shmSize": "32Gi",
-    "podAnnotations": {
-        "ingest-adaptive-logs": "true",
-        "prometheus.io/scrape": "adaptive",
-        "prometheus.io/path": "/metrics",
-        "prometheus.io/port": "50053",
-    },
-    "podLabels": {},
-    "extraEnvVars": {},
-    "tolerations": [
-        {"key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoSchedule"},
-    ],
-    "computePools": [
-        {"name": "default", "replicas": 1},
-    ],
-}
-
-# corpus/adaptive--values-0.48.2.yaml, `harmony:` section (chart 0.48.2).
-HARMONY_0_48_2: dict[str, Any] = {
-    "enabled": True,
-    "serviceAccount": {"create": True, "annotations": {}, "name": ""},
-    "image": {
-        "repository": "adaptive-repository",
-        "tag": "harmony:latest",
-        "pullPolicy": "Always",
-    },
-    "requireGpu": True,
-    "gpusPerReplica": 8,
-    "nodeSelector": {},
-    "resources": {
-        "limits": {"cpu": 30, "memory": "500Gi"},
-        "requests": {"cpu": 30, "memory": "500Gi"},
-    },
-    "cloudCache": {"type": "emptyDir"},
-    "shmSize": "32Gi",
-    "podAnnotations": {
-        "ingest-adaptive-logs": "true",
-        "prometheus.io/scrape": "adaptive",
-        "prometheus.io/path": "/metrics",
-        "prometheus.io/port": "50053",
-    },
-    "podLabels": {},
-    "extraEnvVars": {},
-    "tolerations": [
-        {"key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoSchedule"},
-    ],
-    "podSecurityContext": {},
-    "securityContext": {},
-    "pdb": {"enabled": False},
-    "computePools": [
-        {"name": "default", "replicas": 1},
-    ],
-}
-
-# (first version the snapshot applies to, snapshot), oldest first.
-_HARMONY_RANGES: list[tuple[tuple[int, int, int], dict[str, Any]]] = [
-    ((0, 24, 0), HARMONY_0_24_0),
-    ((0, 37, 0), HARMONY_0_48_2),
-]
+# The first chart with `harmony.computePools` (CHART.md "Version labels").
+FIRST_POOLS_VERSION = "0.24.0"
 
 # From 0.38.3 the template's default capabilities changed and JOB was introduced
-# (TRAINING and EVALUATION deprecated in its favour); see CHART.md.
+# (TRAINING and EVALUATION deprecated in its favour); see CHART.md. The default is written in
+# the template (`$pool.capabilities | default "..."`), not in values.yaml.
 JOB_CAPABILITY_SINCE = (0, 38, 3)
 CAPABILITIES_BEFORE_0_38_3 = "TRAINING,INFERENCE,EVALUATION"
 CAPABILITIES_FROM_0_38_3 = "JOB,INFERENCE"
 DEPRECATED_CAPABILITIES = frozenset({"TRAINING", "EVALUATION"})
 
 
-def harmony_defaults(chart_version: str) -> dict[str, Any]:
-    """A fresh copy of the chart's `harmony:` defaults for that chart version.
+@cache
+def package_version(chart_version: str) -> str:
+    """The shipped package whose defaults stand for `chart_version` (itself when shipped from 0.24.0).
 
-    Versions before 0.24.0 get the 0.24.0 snapshot: the preview only looks at
-    values already in the compute-pool layout, which 0.24.0 introduced.
+    Raises ValueError for a `chart_version` that is not a version.
     """
-    wanted = Version(chart_version).parts
-    chosen = _HARMONY_RANGES[0][1]
-    for since, snapshot in _HARMONY_RANGES:
-        if wanted >= since:
-            chosen = snapshot
-    return copy.deepcopy(chosen)
+    from migrator.chart import packages
+
+    wanted = Version(chart_version)
+    first = Version(FIRST_POOLS_VERSION)
+    shipped = [v for v in packages.shipped_versions() if Version(v) >= first]
+    earlier = [v for v in shipped if Version(v) <= wanted]
+    return earlier[-1] if earlier else shipped[0]
+
+
+@cache
+def _values(version: str) -> dict[str, Any]:
+    """The package's own values (Helm's reading of its values.yaml); never handed out uncopied."""
+    from migrator.chart import packages, render
+
+    values = render.load(packages.shipped(version)).values
+    return values if isinstance(values, dict) else {}
+
+
+def chart_values(chart_version: str) -> dict[str, Any]:
+    """A fresh copy of every default of the chart at that version."""
+    return copy.deepcopy(_values(package_version(chart_version)))
+
+
+def chart_default(chart_version: str, *path: str) -> Any:
+    """A fresh copy of one default (`chart_default(v, "mlflow", "enabled")`); None when absent."""
+    value: Any = _values(package_version(chart_version))
+    for key in path:
+        value = value.get(key) if isinstance(value, dict) else None
+    return copy.deepcopy(value)
+
+
+def harmony_defaults(chart_version: str) -> dict[str, Any]:
+    """A fresh copy of the chart's `harmony:` defaults at that chart version."""
+    harmony = _values(package_version(chart_version)).get("harmony")
+    return copy.deepcopy(harmony) if isinstance(harmony, dict) else {}
 
 
 def default_capabilities(chart_version: str) -> str:
