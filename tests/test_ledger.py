@@ -41,7 +41,7 @@ def _entry(entries, kind: str, name: str):
 def test_0_23_defaults_to_0_48_2() -> None:
     text = (CORPUS / "adaptive--values-0.23.0.yaml").read_bytes()
     report = analyze(text, release="prod", namespace="team")
-    assert report.source_version == "0.24.0"  # the newest version the file's keys allow
+    assert report.source_version == "0.23.0"  # the newest version whose keys fit the file
     report = analyze(text, release="prod", namespace="team", from_version="0.23.0")
     entries = report.ledger
     mlflow = _entry(entries, "Deployment", "prod-adaptive-mlflow")

@@ -14,10 +14,13 @@ runtime does not survive `fork`: processes that render must be spawned (see work
 
 from __future__ import annotations
 
+import copy
 import hashlib
+import json
 import re
 import threading
-from dataclasses import dataclass, field
+from collections import OrderedDict
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from migrator.chart.packages import ChartPackage
@@ -185,6 +188,10 @@ def read_values(text: str) -> dict[str, Any]:
     return values if isinstance(values, dict) else {}
 
 
+_RENDER_CACHE_SIZE = 32
+_rendered: OrderedDict[str, Rendered] = OrderedDict()
+
+
 def render(
     package: ChartPackage,
     values: str | dict[str, Any],
@@ -196,12 +203,47 @@ def render(
     """Render `package` with `values` (YAML text, read as Helm reads it, or Helm-read data).
 
     With `placeholders`, refusals that ask for a value the user must supply are answered
-    with a marked placeholder and the render is retried.
+    with a marked placeholder and the render is retried. The last few results are kept per
+    process (a render is a pure function of its inputs; callers get their own copy of the
+    lists), so an analysis that renders the same source again, for another target, pays once.
     """
+    text = values if isinstance(values, str) else json.dumps(values, sort_keys=True, default=str)
+    key = hashlib.sha256(
+        "\0".join((_digest(package), release, namespace, str(placeholders), text)).encode(
+            "utf-8", "surrogatepass"
+        )
+    ).hexdigest()
+    with _charts_lock:
+        cached = _rendered.get(key)
+        if cached is not None:
+            _rendered.move_to_end(key)
+    if cached is None:
+        cached = _render(package, values, release=release, namespace=namespace, placeholders=placeholders)
+        with _charts_lock:
+            _rendered[key] = cached
+            while len(_rendered) > _RENDER_CACHE_SIZE:
+                _rendered.popitem(last=False)
+    return replace(
+        cached,
+        objects=list(cached.objects),
+        placeholders=list(cached.placeholders),
+        broken=list(cached.broken),
+    )
+
+
+def clear_render_cache() -> None:
+    """Forget the kept renders (for measuring renders themselves)."""
+    with _charts_lock:
+        _rendered.clear()
+
+
+def _render(
+    package: ChartPackage, values: str | dict[str, Any], *, release: str, namespace: str, placeholders: bool
+) -> Rendered:
     import helm_python
 
     chart = load(package)
-    data = read_values(values) if isinstance(values, str) else values
+    data = read_values(values) if isinstance(values, str) else copy.deepcopy(values)
     result = Rendered(package.version, release, namespace, values=data)
     for _ in range(MAX_PLACEHOLDER_ROUNDS):
         try:
