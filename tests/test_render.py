@@ -200,3 +200,12 @@ def test_the_compiled_schema_check_agrees_with_jsonschema(version: str) -> None:
             assert found == expected, (obj.kind, obj.name)
             compared += 1
     assert compared > 40
+
+
+def test_a_render_that_switches_a_subchart_off_does_not_change_later_renders() -> None:
+    # Helm edits a loaded chart in place when a condition turns a subchart off (helm-python-sdk
+    # 0.2.2): renders must not share a loaded chart across those switches.
+    with_prometheus = len(_render("0.25.0", "{}").objects)
+    without = len(_render("0.25.0", "prometheus:\n  enabled: false\n").objects)
+    assert without < with_prometheus
+    assert len(_render("0.25.0", "harmony:\n  enabled: true\n").objects) == with_prometheus

@@ -132,7 +132,8 @@ class Rendered:
 # ---------------------------------------------------------------------------
 # charts, loaded once per process
 
-_charts: dict[str, Any] = {}
+_charts: dict[tuple, Any] = {}
+_conditions: dict[str, tuple[str, ...]] = {}
 _templates: dict[str, dict[str, list[str]]] = {}
 _charts_lock = threading.Lock()
 
@@ -142,10 +143,20 @@ def _digest(package: ChartPackage) -> str:
 
 
 def load(package: ChartPackage) -> Any:
-    """Helm's loaded chart for a package (cached per process; charts are thread-safe)."""
+    """Helm's loaded chart for a package, for its metadata, default values and templates.
+
+    Cached per process, and never rendered: Helm's render edits a loaded chart in place,
+    dropping the subcharts a render's values switch off (helm-python-sdk 0.2.2 / Helm 4.2.3),
+    so a chart once rendered with `prometheus.enabled: false` renders without Prometheus for
+    good. Renders use `_chart_for(...)`, one loaded chart per combination of those switches.
+    """
+    return _loaded(_digest(package), package, ())
+
+
+def _loaded(digest: str, package: ChartPackage, switches: tuple) -> Any:
     import helm_python
 
-    key = _digest(package)
+    key = (digest, switches)
     with _charts_lock:
         chart = _charts.get(key)
         if chart is None:
@@ -157,6 +168,33 @@ def load(package: ChartPackage) -> Any:
                 ) from None
             _charts[key] = chart
         return chart
+
+
+def _chart_for(package: ChartPackage, values: dict[str, Any]) -> Any:
+    """A loaded chart to render `values` with: one per value of the subcharts' conditions."""
+    pristine = load(package)
+    digest = _digest(package)
+    with _charts_lock:
+        conditions = _conditions.get(digest)
+    if conditions is None:
+        deps = pristine.metadata.get("dependencies") or []
+        conditions = tuple(
+            c.strip() for dep in deps for c in str(dep.get("condition") or "").split(",") if c.strip()
+        ) + tuple(f"tags.{t}" for dep in deps for t in dep.get("tags") or [])
+        with _charts_lock:
+            _conditions[digest] = conditions
+    if not conditions:
+        return _loaded(digest, package, ("rendered",))
+    switches = tuple(json.dumps(_get_dotted(values, c), sort_keys=True, default=str) for c in conditions)
+    return _loaded(digest, package, ("rendered", *switches))
+
+
+def _get_dotted(values: Any, dotted: str) -> Any:
+    for part in dotted.split("."):
+        if not isinstance(values, dict) or part not in values:
+            return None
+        values = values[part]
+    return values
 
 
 def _template_lines(package: ChartPackage, template: str) -> list[str]:
@@ -242,8 +280,8 @@ def _render(
 ) -> Rendered:
     import helm_python
 
-    chart = load(package)
     data = read_values(values) if isinstance(values, str) else copy.deepcopy(values)
+    chart = _chart_for(package, data)
     result = Rendered(package.version, release, namespace, values=data)
     for _ in range(MAX_PLACEHOLDER_ROUNDS):
         try:
