@@ -16,6 +16,7 @@ import migrator.engine as engine
 from migrator.context import ChangeContext
 from migrator.editor import Document, EditError, Editor, Keep, NeedsFlush
 from migrator.registry import BreakingChange
+from migrator.yamldoc import parse_path
 
 TEXT = "a:\n  x: 1  # the x\n  k: 2\nb:\n  z: 3\nc: 4\n"
 
@@ -99,10 +100,9 @@ def test_a_change_that_needs_rewritten_positions_runs_again_after_a_flush(monkey
         calls.append("extend")
         ctx.editor.add_key(("a", "w"), "u", 5)
 
-    changes = (_change("create-w", "0.1.0", create_w), _change("extend-w", "0.2.0", extend_w))
+    changes = (_change("create-w", "0.17.0", create_w), _change("extend-w", "0.18.0", extend_w))
     monkeypatch.setattr(engine, "all_changes", lambda: changes)
-    monkeypatch.setattr(engine, "latest", lambda: "0.2.0")
-    report = engine.analyze(TEXT, target="0.2.0")
+    report = engine.analyze(TEXT, target="0.18.0", prove_with_helm=False)
     assert calls == ["extend", "extend"]  # stopped once by NeedsFlush, then run on the new text
     assert [c.status for c in report.changes] == ["applied", "applied"]
     assert report.migrated_yaml == "a:\n  w:  # the x\n    v: 1\n    u: 5\n  k: 2\nb:\n  z: 3\nc: 4\n"
@@ -116,10 +116,9 @@ def test_a_blocked_change_leaves_no_edit_behind(monkeypatch) -> None:
     def harmless(ctx: ChangeContext) -> None:
         ctx.editor.remove_key(("a", "k"))
 
-    changes = (_change("blocks", "0.1.0", edit_then_block), _change("edits", "0.2.0", harmless))
+    changes = (_change("blocks", "0.17.0", edit_then_block), _change("edits", "0.18.0", harmless))
     monkeypatch.setattr(engine, "all_changes", lambda: changes)
-    monkeypatch.setattr(engine, "latest", lambda: "0.2.0")
-    report = engine.analyze(TEXT, target="0.2.0")
+    report = engine.analyze(TEXT, target="0.18.0", prove_with_helm=False)
     assert report.status == "blocked" and report.migrated_yaml is None
     assert [c.status for c in report.changes] == ["blocked", "applied"]
 
@@ -132,10 +131,9 @@ def test_a_wrong_edit_found_at_the_end_is_pinned_on_its_change(monkeypatch) -> N
         ctx.editor.remove_key(("c",))
         ctx.editor._update((), lambda m: m.__setitem__("c", 99))  # data and text now disagree
 
-    changes = (_change("fine", "0.1.0", fine), _change("wrong", "0.2.0", wrong))
+    changes = (_change("fine", "0.17.0", fine), _change("wrong", "0.18.0", wrong))
     monkeypatch.setattr(engine, "all_changes", lambda: changes)
-    monkeypatch.setattr(engine, "latest", lambda: "0.2.0")
-    report = engine.analyze(TEXT, target="0.2.0")
+    report = engine.analyze(TEXT, target="0.18.0", prove_with_helm=False)
     assert [c.status for c in report.changes] == ["applied", "blocked"]
     assert report.status == "blocked" and report.migrated_yaml is None
     assert any(f.code == "edit-refused" and f.change_id == "wrong" for f in report.findings)
@@ -180,5 +178,5 @@ def test_lines_of_findings_on_the_migrated_file_match_a_full_parse(before: Path)
     parsed = Document(report.migrated_yaml.lstrip("\ufeff"))
     for finding in report.findings:
         if finding.change_id is None and finding.line is not None:  # preview and validation findings
-            path = engine._parse_path(finding.path)
+            path = parse_path(finding.path)
             assert finding.line == parsed.line_of(path), finding
