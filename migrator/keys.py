@@ -38,15 +38,20 @@ def not_adaptive_finding(chart_fit: ChartFit) -> Finding:
 
 
 def narrow(detection: Detection, chart_fit: ChartFit) -> None:
-    """The detected range from the versions whose keys fit the file best.
+    """Narrow the detected range to the versions, within it, whose keys fit the file best.
 
-    The catalogue knows which versions read each key (from the packages), so it is more exact
-    than the fingerprints, which carry the upgrade guide's version labels (computePools is
-    "0.25.0" in the guide but arrived with chart 0.24.0). Without version-specific keys (every
-    version fits) the range stays as the fingerprints left it.
+    The fingerprints (the registry's old and new keys) set the range; the catalogue knows
+    which versions read every other key, so among the versions the fingerprints allow it
+    keeps those that fit best. Where the two disagree (no best-fitting version in the range,
+    e.g. a migrated file that still carries keys only old charts read) the fingerprints stand.
     """
     known = catalogue.versions()
-    fitting = sorted(chart_fit.versions, key=Version)
+    fitting = [
+        v
+        for v in sorted(chart_fit.versions, key=Version)
+        if (detection.low is None or Version(v) >= Version(detection.low))
+        and (detection.high is None or Version(v) < Version(detection.high))
+    ]
     if detection.conflict or not fitting or len(fitting) == len(known):
         return
     low = fitting[0]

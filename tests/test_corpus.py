@@ -1,5 +1,6 @@
 """Real values files from ../shared/corpus (read in place, never copied into the repository).
 
+- Every other chart's file is not-adaptive and comes back byte for byte, with nothing rendered.
 - Every file that needs no migration comes back byte for byte.
 - The chart's own defaults of 0.17.0, 0.18.0 and 0.23.0 migrate to 0.25.0 touching only the
   lines of the changed keys; every full-line comment survives; the data changes exactly as the
@@ -32,8 +33,30 @@ def _id(path: Path) -> str:
     return path.name
 
 
-@pytest.mark.parametrize("path", [p for p in FILES if p.name not in OLD_LAYOUT], ids=_id)
-def test_files_that_need_nothing_come_back_byte_identical(path: Path) -> None:
+OTHER_CHARTS = [p for p in FILES if not p.name.startswith("adaptive--")]
+ADAPTIVE = [p for p in FILES if p.name.startswith("adaptive--")]
+
+
+@pytest.mark.parametrize("path", OTHER_CHARTS, ids=_id)
+def test_other_charts_files_are_not_adaptive_and_left_alone(path: Path) -> None:
+    data = path.read_bytes()
+    report = analyze(data, name=path.name)
+    assert report.status == "not-adaptive", report.fit
+    assert report.fit is not None and not report.fit.adaptive
+    assert "not values for the adaptive chart" in report.fit.evidence
+    assert report.migrated_yaml is not None and report.migrated_yaml.encode("utf-8") == data
+    assert not report.changed and report.changes == [] and report.render is None
+    assert [f.code for f in report.findings] == ["not-adaptive"]
+
+
+@pytest.mark.parametrize("path", ADAPTIVE, ids=_id)
+def test_every_adaptive_file_is_recognised(path: Path) -> None:
+    report = analyze(path.read_bytes(), name=path.name)
+    assert report.status != "not-adaptive" and report.fit is not None and report.fit.adaptive
+
+
+def test_a_file_that_needs_nothing_comes_back_byte_identical() -> None:
+    path = CORPUS / "adaptive--values-0.24.0.yaml"
     data = path.read_bytes()
     report = analyze(data, name=path.name, target=TARGET)
     assert report.status == "up-to-date", [(f.code, f.message) for f in report.findings]
@@ -44,24 +67,33 @@ def test_files_that_need_nothing_come_back_byte_identical(path: Path) -> None:
 
 
 @pytest.mark.parametrize("path", FILES, ids=_id)
-def test_up_to_date_at_the_newest_target_means_byte_identical(path: Path) -> None:
+def test_nothing_to_do_at_the_newest_target_means_byte_identical(path: Path) -> None:
     data = path.read_bytes()
     report = analyze(data, name=path.name)
-    if report.status == "up-to-date":
-        assert report.migrated_yaml is not None
+    applied = any(c.status == "applied" for c in report.changes)
+    if report.migrated_yaml is not None and not applied:
         assert report.migrated_yaml.encode("utf-8") == data
-    elif report.status == "migrated":
+    elif applied:
         # Whatever the newer changes do, they keep the file parseable and idempotent.
         again = analyze(report.migrated_yaml.encode("utf-8"), name=path.name)
-        assert again.status == "up-to-date"
+        assert again.status in ("up-to-date", "needs-input")
+        assert not any(c.status == "applied" for c in again.changes)
         assert again.migrated_yaml == report.migrated_yaml
 
 
-def test_the_newest_chart_defaults_need_nothing() -> None:
+def test_the_newest_chart_defaults_need_nothing_but_their_secrets() -> None:
     path = CORPUS / "adaptive--values-0.48.2.yaml"
     report = analyze(path.read_bytes())
-    assert report.status == "up-to-date"
+    # The chart's own 0.48.2 defaults leave every required secret empty: the chart refuses them.
+    assert report.status == "needs-input"
+    assert not any(c.status == "applied" for c in report.changes)
     assert report.migrated_yaml.encode("utf-8") == path.read_bytes()
+    filled = {s.path for s in report.next_steps if s.kind == "fill"}
+    assert {
+        "secrets.db.password",
+        "secrets.cookiesSecret",
+        "secrets.auth.internalJwtPrivateKeyV4Base64",
+    } <= filled
 
 
 # ---------------------------------------------------------------------------
@@ -142,7 +174,7 @@ def test_chart_defaults_migrate_touching_only_the_changed_keys(name: str) -> Non
 
     # Idempotent, and current.
     again = analyze(after_text.encode("utf-8"), name=name, target=TARGET)
-    assert again.status == "up-to-date"
+    assert again.status == "up-to-date", [(f.code, f.message) for f in again.findings]
     assert again.migrated_yaml == after_text
     assert not {"db-config-split", "harmony-compute-pools"} & set(again.detected.pending)
 
@@ -162,8 +194,14 @@ def test_chart_defaults_findings(name: str) -> None:
     report = analyze((CORPUS / name).read_bytes(), target=TARGET)
     codes = {f.code for f in report.findings}
     # The chart's own defaults change the partition (default-statefulset -> default) and carry the
-    # legacy computePool list and autoscaling block the new chart ignores.
-    assert codes == {"partition-key-changed", "legacy-compute-pool"}
+    # legacy computePool list and autoscaling block the new chart ignores; keda and tensorboard
+    # stopped being read without a word in the guide. The upgrade deletes the old harmony Service,
+    # replaces the single StatefulSet by the pool's, and mlflow's Deployment by a StatefulSet.
+    expected = {"partition-key-changed", "legacy-compute-pool", "removed-key"}
+    expected |= {"object-deleted", "object-renamed", "object-kind-changed"}
+    assert codes == expected
+    removed = {f.path for f in report.findings if f.code == "removed-key"}
+    assert "keda" in removed and ("tensorboard" in removed) == name.endswith("0.17.0.yaml")
     assert [p.name for p in report.pools] == ["default"]
     assert report.pools[0].statefulset == "adaptive-harmony-default"
     applied = [c.id for c in report.changes if c.status == "applied"]
