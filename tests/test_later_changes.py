@@ -1,7 +1,7 @@
 """The chart's later breaking changes (0.30 to 0.48) on the chart's own default files.
 
 - the 0.17.0 defaults reach 0.48 in one run, and migrating the result again changes nothing;
-- the 0.48.2 defaults are up to date, with only the findings they deserve (empty secrets);
+- the 0.48.2 defaults need nothing but their secrets (needs-input), with only the findings they deserve;
 - detection narrows the range with the new fingerprints, without false conflicts;
 - any known version can be the target, and the plan lists the changes crossed, in order;
 - opt-in rewrites happen only when asked for (API and CLI).
@@ -53,8 +53,8 @@ def test_registry_knows_every_chart_stop_in_order() -> None:
 def test_chart_defaults_0_17_reach_0_48_in_one_run() -> None:
     before = DEFAULTS["0.17.0"].read_bytes()
     report = analyze(before)
-    assert report.status == "migrated"
-    assert report.target == "0.48.0"
+    assert report.status == "needs-input"  # migrated; the chart's placeholder secrets must be filled in
+    assert report.target == "0.48.2"
     # The plan: every change, in version order, each applied on the result of the previous one.
     assert [c.version for c in report.changes] == known_targets()
     assert {c.id: c.status for c in report.changes} == {
@@ -68,12 +68,14 @@ def test_chart_defaults_0_17_reach_0_48_in_one_run() -> None:
     }
     data = _data(report.migrated_yaml)
     assert "serviceAccount" not in data
-    for section in ("controlPlane", "harmony", "sandkasten"):
-        assert data[section]["serviceAccount"] == {
-            "create": True,
-            "annotations": {},
-            "name": "serviceaccount.adaptive-ml.com",
-        }
+    # From 0.37.2 the named account is kept: the control plane creates it, the others use it.
+    assert data["controlPlane"]["serviceAccount"] == {
+        "create": True,
+        "annotations": {},
+        "name": "serviceaccount.adaptive-ml.com",
+    }
+    for section in ("harmony", "sandkasten"):
+        assert data[section]["serviceAccount"] == {"create": False, "name": "serviceaccount.adaptive-ml.com"}
     assert data["secrets"]["db"] == {
         "username": "username",
         "password": "password",
@@ -87,7 +89,7 @@ def test_chart_defaults_0_17_reach_0_48_in_one_run() -> None:
     assert _codes(report) >= {
         "partition-key-changed",
         "service-account-automount-dropped",
-        "service-account-name-shared",
+        "service-account-kept",
         "service-account-names",
         "monitoring-uninstall",
         "capabilities-default-changed",
@@ -109,30 +111,39 @@ def test_chart_defaults_0_17_reach_0_48_in_one_run() -> None:
     )
     monitoring = next(c for c in report.changes if c.id == "monitoring-merged")
     assert any("helm uninstall" in step for step in monitoring.manual_steps)
-    # Comments are kept: the ones of the removed global block stay in the file.
-    assert "# Automatically mount a ServiceAccount's API credentials?" in report.migrated_yaml
+    # The comments inside the removed global block go with it (they described its keys), and the
+    # change says so; every other comment stays.
+    assert "# Automatically mount a ServiceAccount's API credentials?" not in report.migrated_yaml
+    split = next(c for c in report.changes if c.id == "service-account-split")
+    assert "comment lines went with it" in split.summary
 
     again = analyze(report.migrated_yaml.encode("utf-8"))
-    assert again.status == "up-to-date"
+    assert again.status == "needs-input"
     assert again.migrated_yaml == report.migrated_yaml
     assert again.detected.pending == []
     assert again.detected.low == "0.48.0" and not again.detected.conflict
-    # What is left is what a human must fill in.
-    assert _codes(again) == {"secret-placeholder", "internal-jwt-key-missing"}
+    # What is left is what a human must fill in, and the keys the chart stopped reading (a human decides).
+    assert _codes(again) == {
+        "secret-placeholder",
+        "internal-jwt-key-missing",
+        "removed-key",
+        "legacy-compute-pool",
+    }
 
 
 @pytest.mark.parametrize("version", ["0.18.0", "0.23.0", "0.24.0"])
 def test_other_old_defaults_reach_0_48_idempotently(version: str) -> None:
     report = analyze(DEFAULTS[version].read_bytes())
-    assert report.status == "migrated"
+    assert report.status == "needs-input"  # the chart's placeholder secrets and the JWT key
     again = analyze(report.migrated_yaml.encode("utf-8"))
-    assert (again.status, again.migrated_yaml) == ("up-to-date", report.migrated_yaml)
+    assert (again.status, again.migrated_yaml) == ("needs-input", report.migrated_yaml)
+    assert not any(c.status == "applied" for c in again.changes)
 
 
-def test_chart_defaults_0_48_2_are_up_to_date() -> None:
+def test_chart_defaults_0_48_2_need_only_their_secrets() -> None:
     before = DEFAULTS["0.48.2"].read_bytes()
     report = analyze(before)
-    assert report.status == "up-to-date"
+    assert report.status == "needs-input"
     assert report.migrated_yaml.encode("utf-8") == before
     assert all(c.status == "not-needed" for c in report.changes)
     assert report.detected.pending == []
@@ -149,9 +160,11 @@ def test_chart_defaults_0_48_2_are_up_to_date() -> None:
     ("version", "low", "high"),
     [
         ("0.17.0", None, "0.18.0"),
-        ("0.18.0", "0.18.0", "0.25.0"),
-        ("0.23.0", "0.18.0", "0.25.0"),
-        ("0.24.0", "0.25.0", "0.30.0"),  # computePools (guide label 0.25) and the global serviceAccount
+        # The old harmony keys date a file before 0.24.0: that chart already refuses them (the guide
+        # files the change under 0.25.0).
+        ("0.18.0", "0.18.0", "0.24.0"),
+        ("0.23.0", "0.18.0", "0.24.0"),
+        ("0.24.0", "0.24.0", "0.30.0"),  # computePools (chart 0.24.0) and the global serviceAccount
         ("0.48.2", "0.48.0", None),
     ],
 )
@@ -212,14 +225,19 @@ def test_every_known_target_lists_the_stops_crossed_in_order(target: str) -> Non
     assert versions == sorted(versions)
     crossed = [t for t in known_targets() if Version(t) <= Version(target)]
     assert [c.version for c in report.changes] == crossed
-    assert report.status == "migrated"
+    # From 0.42 the chart's placeholder secrets are gone: the defaults' placeholders must be filled in.
+    assert report.status == ("needs-input" if Version(target) >= Version("0.42.0") else "migrated")
     again = analyze(report.migrated_yaml, target=target)
-    assert (again.status, again.migrated_yaml) == ("up-to-date", report.migrated_yaml)
+    assert again.migrated_yaml == report.migrated_yaml
+    assert again.status in ("up-to-date", "needs-input") and not any(
+        c.status == "applied" for c in again.changes
+    )
 
 
 def test_target_between_stops_and_beyond_the_last() -> None:
-    assert [c.id for c in analyze("a: 1\n", target="0.40.0").changes][-1] == "capabilities-job"
-    assert analyze("a: 1\n", target="0.48.2").changes[-1].id == "internal-jwt-key"
+    minimal = "controlPlane:\n  rootUrl: https://adaptive.example.com\n"
+    assert [c.id for c in analyze(minimal, target="0.40.0").changes][-1] == "capabilities-job"
+    assert analyze(minimal, target="0.48.2").changes[-1].id == "internal-jwt-key"
 
 
 POOL = (
