@@ -127,7 +127,6 @@ def test_chart_defaults_0_17_reach_0_48_in_one_run() -> None:
         "secret-placeholder",
         "internal-jwt-key-missing",
         "removed-key",
-        "legacy-compute-pool",
     }
 
 
