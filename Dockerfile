@@ -3,13 +3,20 @@
 #   docker run --rm -p 8501:8501 adaptive-upgrade-assistant
 # Several replicas behind a load balancer need sticky sessions (each browser
 # session lives in one server process: its WebSocket, its uploads, its results).
+# Every analysis runs in one of ADAPTIVE_WORKERS worker processes, each call bounded by
+# ADAPTIVE_ANALYSIS_TIMEOUT seconds and ADAPTIVE_ANALYSIS_MEMORY_MB of resident memory
+# (override them with `docker run -e ...`); size the container for the server plus the
+# workers (about 110 MB each once warm).
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
-    STREAMLIT_BROWSER_GATHER_USAGE_STATS=false
+    STREAMLIT_BROWSER_GATHER_USAGE_STATS=false \
+    ADAPTIVE_WORKERS=2 \
+    ADAPTIVE_ANALYSIS_TIMEOUT=20 \
+    ADAPTIVE_ANALYSIS_MEMORY_MB=2048
 
 WORKDIR /app
 
@@ -38,4 +45,5 @@ EXPOSE 8501
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
     CMD python -c "import urllib.request, sys; sys.exit(0 if urllib.request.urlopen('http://127.0.0.1:8501/_stcore/health', timeout=4).status == 200 else 1)"
 
+# The container serves on all its addresses (`make run` on a workstation: 127.0.0.1 unless HOST is set).
 CMD ["streamlit", "run", "app.py", "--server.address", "0.0.0.0", "--server.port", "8501"]

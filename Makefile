@@ -6,6 +6,8 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 PORT   ?= 8501
+# The web app listens on this machine only; `HOST=0.0.0.0 make run` serves it to the network.
+HOST   ?= 127.0.0.1
 
 .PHONY: install run test lint bench chromium clean catalogue
 
@@ -24,7 +26,7 @@ chromium:
 	  || { echo "could not install chromium"; exit 1; }; }
 
 run: $(STAMP)
-	$(VENV)/bin/streamlit run app.py --server.address 0.0.0.0 --server.port $(PORT)
+	$(VENV)/bin/streamlit run app.py --server.address $(HOST) --server.port $(PORT)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

@@ -3,12 +3,13 @@
 Run with `make run` (or `streamlit run app.py`). Three pages, one task each:
 Upgrade (the default), Triage (many files, for the support team) and the
 Breaking changes reference, generated from the engine's registry. All the
-migration logic is in `migrator`; the pages only render what it reports.
+migration logic is in `migrator`; the pages only render what it reports. Every
+analysis runs in a worker process (webui/analysis.py), never in this one.
 """
 
 import streamlit as st
 
-from webui.components import warm_up
+from webui.analysis import pool
 
 st.set_page_config(
     page_title="Adaptive chart upgrade assistant",
@@ -26,5 +27,5 @@ pages = [
     st.Page("app_pages/changes.py", title="Breaking changes", icon=":material/menu_book:"),
 ]
 navigation = st.navigation(pages)
-warm_up()  # once per process (cached): the first upload does not pay for imports
+pool()  # once per process (cached): the workers start, and load the engine, with the server
 navigation.run()

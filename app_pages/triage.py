@@ -1,100 +1,172 @@
-"""Triage page (support team): many files or a .zip at once, one row per file."""
+"""Triage page (support team): many files or .zip archives at once, one row per file."""
 
 import hashlib
+import time
 
 import streamlit as st
 
+from webui import analysis, files, triage
 from webui import components as ui
-from webui import files
+from webui.text import STATUS_ORDER, table
+from webui.triage import STATUS_WORDS, Entry
+from webui.verdict import render_name_checks
 
 st.title("Triage customers' values files")
 st.markdown(
-    "Drop several values files, or a `.zip` of them. Each gets a row: detected range, status, "
-    "findings, pools and GPUs. Open a row for the full analysis; download every migrated file as "
-    "one zip and one combined Markdown report for the ticket. A file that cannot be read shows "
-    "its error in its row; the others are still analysed."
+    "Drop several values files, or `.zip` archives of them. Each gets a row: status, detected range, "
+    "the most severe finding, counts, pools and GPUs; sort by any column, filter by status, open a "
+    "file for its full analysis. Export the table as CSV, one combined report for the ticket, and the "
+    "files the migration changed as one zip. A file that cannot be read shows why in its row; the "
+    "others are still analysed."
 )
 
 uploads = st.file_uploader(
-    "Values files or .zip archives (at most 5 MB each)",
+    f"Values files or .zip archives (each at most {files.UPLOADER_MB} MB; values files at most "
+    f"{files.MAX_VALUES_BYTES // files.MIB} MiB; {files.REQUEST_MAX_BYTES // files.MIB} MiB in all, "
+    "archives counted unpacked)",
     type=["yaml", "yml", "json", "txt", "zip"],
     accept_multiple_files=True,
     key="tri_files",
-    max_upload_size=5,
+    max_upload_size=files.UPLOADER_MB,
 )
-options = ui.options_controls("tri")
+options, names_slot = ui.options_controls("tri")
 reveal = ui.secrets_toggle()
+with names_slot:
+    render_name_checks(options["release"], options["namespace"], None)
 
 if not uploads:
     st.info("Upload one or more files to start.", icon=":material/folder_open:")
     st.stop()
 
-inputs = files.expand_uploads([(u.name, u.getvalue()) for u in uploads])
-results: list[tuple[files.InputFile, object]] = []
-for item in inputs:
-    if item.error is not None:
-        results.append((item, ui.Failure(item.error)))
+pairs = [(u.name, u.getvalue()) for u in uploads]
+budget = analysis.upload_budget("tri_files", [len(d) for _, d in pairs])
+if budget:
+    st.error(budget, icon=":material/block:")
+    st.stop()
+expanded = files.expand_uploads(pairs)
+if expanded.refused:
+    st.error(expanded.refused, icon=":material/block:")
+    st.stop()
+inputs = expanded.files
+
+# Release and namespace per file: the page's by default, a file's own where the support
+# engineer sets it (the names decide the rendered objects, so they are part of the analysis).
+batch = hashlib.sha256("\0".join(i.name for i in inputs).encode("utf-8", "surrogatepass")).hexdigest()[:16]
+with st.expander("Release name and namespace per file (when they differ from the fields above)"):
+    edited = st.data_editor(
+        [{"File": i.name, "Release": options["release"], "Namespace": options["namespace"]} for i in inputs],
+        key=f"tri_names_{batch}",
+        hide_index=True,
+        width="stretch",
+        disabled=["File"],
+        column_config={
+            "Release": st.column_config.TextColumn(required=True),
+            "Namespace": st.column_config.TextColumn(required=True),
+        },
+    )
+per_file = [
+    (
+        (row.get("Release") or "").strip() or options["release"],
+        (row.get("Namespace") or "").strip() or options["namespace"],
+    )
+    for row in edited
+]
+
+start = time.perf_counter()
+progress = st.progress(0.0, text=f"Analysing {len(inputs)} file(s)…")
+
+
+def report_progress(done: int, total: int) -> None:
+    progress.progress(done / max(total, 1), text=f"Analysed {done} of {total} file(s)…")
+
+
+todo = [
+    (item.name, item.data, {**options, "release": rel, "namespace": ns})
+    for item, (rel, ns) in zip(inputs, per_file, strict=True)
+    if item.error is None and item.data is not None
+]
+done = iter(analysis.analyze_many(todo, progress=report_progress))
+entries: list[Entry] = []
+for item, (rel, ns) in zip(inputs, per_file, strict=True):
+    if item.error is not None or item.data is None:
+        entries.append(Entry(item, rel, ns, ui.Failure(item.error or "no data")))
     else:
-        assert item.data is not None
-        results.append((item, ui.analyze_cached(item.data, name=item.name, **options)))
+        entries.append(Entry(item, rel, ns, next(done)))
+progress.empty()
+elapsed = time.perf_counter() - start
 
-STATUS = {"up-to-date": "up to date", "migrated": "migration ready", "blocked": "needs a decision"}
-table = []
-for item, res in results:
-    if isinstance(res, ui.Failure):
-        table.append(
-            {
-                "File": item.name,
-                "Detected": "",
-                "Status": "cannot read",
-                "Critical": None,
-                "Warnings": None,
-                "Pools": None,
-                "GPUs": None,
-                "Problem": res.one_line(),
-            }
-        )
-    else:
-        table.append(
-            {
-                "File": item.name,
-                "Detected": res.detected.label,
-                "Status": STATUS.get(res.status, res.status),
-                "Critical": res.count("critical"),
-                "Warnings": res.count("warning"),
-                "Pools": len(res.pools),
-                "GPUs": res.total_gpus,
-                "Problem": "",
-            }
-        )
+tally = triage.counts(entries)
+shown_statuses = [s for s in [*STATUS_ORDER, "failed"] if tally.get(s) or s in STATUS_ORDER]
+cols = st.columns(len(shown_statuses) + 1)
+cols[0].metric("Files", len(entries))
+for col, status in zip(cols[1:], shown_statuses, strict=True):
+    col.metric(STATUS_WORDS[status], tally.get(status, 0))
+st.caption(f"{len(entries)} file(s) analysed in {elapsed:.1f} s (results are kept for this session).")
 
-ok = [(i, r) for i, r in results if not isinstance(r, ui.Failure)]
-c1, c2, c3, c4 = st.columns(4)
-c1.metric("Files", len(results))
-c2.metric("Migration ready", sum(1 for _, r in ok if r.status == "migrated"))
-c3.metric("Need a decision", sum(1 for _, r in ok if r.status == "blocked"))
-c4.metric("Unreadable", len(results) - len(ok))
-st.dataframe(table, hide_index=True, width="stretch")
+if expanded.skipped:
+    with st.expander(
+        f"Skipped: {len(expanded.skipped)} item(s) in the archives, not analysed", expanded=True
+    ):
+        table([{"Item": s.name, "Why": s.reason} for s in expanded.skipped])
 
-# Downloads for the whole batch (built once per batch in this session).
-zipped, migrated_count, combined_report = ui.batch_downloads(
-    [(item.name, res) for item, res in results], options["target"]
+present = [s for s in [*STATUS_ORDER, "failed"] if tally.get(s)]
+chosen = st.pills(
+    "Show",
+    present,
+    selection_mode="multi",
+    default=present,
+    key=f"tri_filter_{batch}",
+    format_func=lambda s: f"{STATUS_WORDS[s]} ({tally[s]})",
+)
+visible = [e for e in entries if e.status in (chosen or [])]
+st.dataframe(
+    [triage.row(e) for e in visible],
+    hide_index=True,
+    width="stretch",
+    key="tri_table",
+    column_config={
+        "File": st.column_config.TextColumn(width="medium", pinned=True),
+        "Status": st.column_config.TextColumn(width="medium"),
+        "Detected": st.column_config.TextColumn(width="medium"),
+        "Critical": st.column_config.NumberColumn(format="%d", width="small"),
+        "Warnings": st.column_config.NumberColumn(format="%d", width="small"),
+        "Pools": st.column_config.NumberColumn(format="%d", width="small"),
+        "GPUs": st.column_config.NumberColumn(format="%d", width="small"),
+        "Most severe finding": st.column_config.TextColumn(width="large"),
+        "Release": st.column_config.TextColumn(width="small"),
+        "Namespace": st.column_config.TextColumn(width="small"),
+    },
+)
+st.caption("Click a column's header to sort; hover a cell to read it whole.")
+
+# Exports, built once per batch in this session.
+batch_key = hashlib.sha256(options["target"].encode() if options["target"] else b"")
+for e in entries:
+    part = e.result.one_line() if isinstance(e.result, ui.Failure) else analysis.report_key(e.result)
+    batch_key.update(f"{e.item.name}\0{e.release}\0{e.namespace}\0{part}\0".encode("utf-8", "surrogatepass"))
+target = options["target"] or "newest"
+csv_data, report_md = analysis.session_memo(
+    "_batch",
+    batch_key.hexdigest(),
+    lambda: (
+        triage.csv_text(entries).encode("utf-8"),
+        triage.combined_report(entries, expanded.skipped, target).encode("utf-8"),
+    ),
 )
 d1, d2 = st.columns(2)
 d1.download_button(
-    f"All migrated files (.zip, {migrated_count})",
-    data=zipped,
-    file_name="migrated-values.zip",
-    mime="application/zip",
-    key="tri_dl_zip",
+    f"Table (CSV, {len(entries)} files)",
+    data=csv_data,
+    file_name="triage.csv",
+    mime="text/csv",
+    key="tri_dl_csv",
     on_click="ignore",
-    icon=":material/folder_zip:",
-    disabled=not migrated_count,
+    icon=":material/table:",
     width="stretch",
 )
 d2.download_button(
     "Combined report (Markdown, secrets masked)",
-    data=combined_report,
+    data=report_md,
     file_name="triage-report.md",
     mime="text/markdown",
     key="tri_dl_md",
@@ -103,15 +175,49 @@ d2.download_button(
     width="stretch",
 )
 
+changed = [e for e in entries if e.changed]
+st.markdown(
+    f"**The files the migration changed**: {len(changed)} of {len(entries)} "
+    "(files already up to date, blocked, unreadable or another chart's are left out)."
+)
+kind = st.radio(
+    "Zip of the changed files",
+    ["Redacted copies (secrets masked): to share", "Complete files (contain secrets): to deploy"],
+    key="tri_zip_kind",
+    horizontal=True,
+)
+redacted = kind.startswith("Redacted")
+if not redacted:
+    st.warning(
+        "The complete files contain the customers' secrets (passwords, keys, tokens) in clear. "
+        "Keep the zip out of tickets and chats; send each customer only their own file.",
+        icon=":material/key:",
+    )
+zipped = analysis.session_memo(
+    "_batch",
+    batch_key.hexdigest() + ("-redacted" if redacted else "-complete"),
+    lambda: files.zip_bytes(triage.changed_files(entries, redacted=redacted)),
+)
+st.download_button(
+    f"{'Redacted' if redacted else 'Complete'} changed files (.zip, {len(changed)})",
+    data=zipped,
+    file_name="migrated-values-redacted.zip" if redacted else "migrated-values-COMPLETE-with-secrets.zip",
+    mime="application/zip",
+    key="tri_dl_zip",
+    on_click="ignore",
+    icon=":material/folder_zip:",
+    disabled=not changed,
+)
+
 st.subheader("Per file")
-for item, res in results:
-    digest = hashlib.sha256(item.name.encode("utf-8", "surrogatepass")).hexdigest()[:16]
-    label = f"{ui.md(item.name)} — {'cannot read' if isinstance(res, ui.Failure) else res.status}"
+for e in visible:
+    digest = hashlib.sha256(e.item.name.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+    label = f"{ui.md(e.item.name)} — {STATUS_WORDS.get(e.status, e.status)}"
     # Lazy: the analysis is rendered only while the row is open.
     exp = st.expander(label, key=f"tri_open_{digest}", on_change="rerun")
     if exp.open:
         with exp:
-            if isinstance(res, ui.Failure):
-                ui.render_failure(res, item.name)
+            if isinstance(e.result, ui.Failure):
+                ui.render_failure(e.result, e.item.name)
             else:
-                ui.render_report(res, name=item.name, reveal=reveal, key=f"tri_{digest}")
+                ui.render_report(e.result, name=e.item.name, reveal=reveal, key=f"tri_{digest}")

@@ -1,11 +1,14 @@
-"""Upgrade page: one values file in, the verdict, the changes, the diff, the pool preview, downloads."""
+"""Upgrade page: one values file in; the verdict, what to do, what the cluster sees, the changes,
+the diff, the pool preview, downloads."""
 
+import hashlib
 from pathlib import Path
 
 import streamlit as st
 
+from webui import analysis, files
 from webui import components as ui
-from webui import files
+from webui.verdict import render_name_checks
 
 EXAMPLES_DIR = Path(__file__).resolve().parent.parent / "examples"
 EXAMPLES = {
@@ -14,13 +17,15 @@ EXAMPLES = {
     "values-current.yaml": "An already-current file (compute pools)",
 }
 SOURCES = ["Upload a file", "Paste text", "Use an example"]
+LIMIT = f"at most {files.MAX_VALUES_BYTES // files.MIB} MiB"
 
 st.title("Upgrade your values file")
 st.markdown(
     "Bring the values file of your `adaptive` Helm release (or the output of "
     "`helm get values <release>`). The assistant tells you which chart version it was "
-    "written for, applies the breaking changes up to the version you choose, explains each one, "
-    "and shows what the chart will deploy. Nothing is stored: your file stays in this browser session."
+    "written for, applies the breaking changes up to the version you choose, proves the result "
+    "with Helm, and says what the upgrade does to your cluster. Nothing is stored: your file stays "
+    "in this browser session."
 )
 
 source = st.radio("Where is your file?", SOURCES, horizontal=True, key="up_source")
@@ -28,10 +33,10 @@ data: bytes | None = None
 name = "values.yaml"
 if source == SOURCES[0]:
     upload = st.file_uploader(
-        "Values file (.yaml, .yml, .json or .txt, at most 5 MB)",
+        f"Values file (.yaml, .yml, .json or .txt, {LIMIT})",
         type=["yaml", "yml", "json", "txt"],
         key="up_file",
-        max_upload_size=5,
+        max_upload_size=files.UPLOADER_MB,
     )
     if upload is not None:
         data, name = upload.getvalue(), upload.name
@@ -53,24 +58,74 @@ else:
     )
     data, name = (EXAMPLES_DIR / example).read_bytes(), example
 
-options = ui.options_controls("up")
+# A chart package of the user's own (a chart the assistant does not carry): it is the target.
+chart_upload = st.session_state.get("up_chart")
+with st.expander("Upgrade to a chart package of your own (.tgz)", expanded=chart_upload is not None):
+    chart_upload = st.file_uploader(
+        "Chart package (`helm package` or `helm pull` output), at most 10 MB",
+        type=["tgz"],
+        key="up_chart",
+        max_upload_size=files.UPLOADER_MB,
+        help="For a chart version the assistant does not carry. Its version becomes the target; the "
+        "assistant renders it with Helm (bounded in time and memory, like every analysis).",
+    )
+    chart_data: bytes | None = None
+    chart_name = "chart.tgz"
+    chart_version: str | None = None
+    chart_failure = None
+    if chart_upload is not None:
+        chart_data, chart_name = chart_upload.getvalue(), chart_upload.name
+        found = analysis.chart_version_cached(chart_data, chart_name)
+        if isinstance(found, ui.Failure):
+            chart_failure = found
+            ui.render_failure(found, chart_name)
+        else:
+            chart_version = found
+            st.success(
+                f"Target: chart {ui.md(chart_version)} from {ui.md(chart_name)} (your package).",
+                icon=":material/inventory_2:",
+            )
+
+options, names_slot = ui.options_controls("up", chart_version=chart_version)
 reveal = ui.secrets_toggle()
 
+budget = analysis.upload_budget("up_file", [len(data)] if source == SOURCES[0] and data else [])
+budget = analysis.upload_budget("up_chart", [len(chart_data)] if chart_data else []) or budget
 if data is None:
+    with names_slot:
+        render_name_checks(options["release"], options["namespace"], None)
     st.info(
-        "Upload, paste or pick an example to start. The verdict, the breaking changes, a side-by-side "
-        "diff and the pool preview appear here.",
+        f"Upload, paste or pick an example to start (a values file of {LIMIT}). The verdict, what to do, "
+        "what the upgrade does to your cluster, the breaking changes, a side-by-side diff and the pool "
+        "preview appear here.",
         icon=":material/description:",
     )
     st.stop()
-
-if len(data) > files.MAX_UPLOAD_BYTES:
+if len(data) > files.MAX_VALUES_BYTES:
     st.error(files.too_big_message(len(data)), icon=":material/block:")
     st.stop()
+if budget:
+    st.error(budget, icon=":material/block:")
+    st.stop()
+if chart_failure is not None:
+    st.stop()
 
-result = ui.analyze_cached(data, name=name, **options)
+# The "version the release runs now" selector belongs to this input (a new file starts from the default).
+digest = hashlib.sha256(data).hexdigest()[:16]
+from_key = f"up_from_{digest}_{chart_version or options['target']}"
+with st.spinner("Analysing: reading the file, migrating it, rendering the charts with Helm…"):
+    result = analysis.analyze_cached(
+        data,
+        name=name,
+        from_version=ui.source_for(from_key),
+        chart=chart_data if chart_version else None,
+        chart_name=chart_name,
+        **options,
+    )
 if isinstance(result, ui.Failure):
+    with names_slot:
+        render_name_checks(options["release"], options["namespace"], None)
     ui.render_failure(result, name)
     st.stop()
 
-ui.render_report(result, name=name, reveal=reveal, key="up")
+ui.render_report(result, name=name, reveal=reveal, key="up", from_key=from_key, names_slot=names_slot)

@@ -1,0 +1,86 @@
+"""What the web app asks its worker processes to do. Runs in `migrator.worker` children only.
+
+Everything here reads a user's file (parses it, masks it, renders the chart with it, diffs
+it), so none of it may run in the server process: a hostile file or chart package must cost
+one worker, never the server that serves every session (see webui/analysis.py). The
+functions are module-level and take and return plain picklable data; the server calls
+them by name (`"webui.jobs:analyze"`). No Streamlit here, and no migration logic: each one
+is a call into the engine and its rendering helpers.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from migrator import engine
+from migrator.chart.packages import package_from_bytes
+from migrator.errors import InputError
+from migrator.report import Report
+from migrator.secrets import MASK, is_secret_path, mask_yaml_text
+from migrator.sidebyside import TooLarge, align_rows, render_html, stats, structural_changes
+from migrator.yamldoc import parse
+
+EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "values-0.17-era.yaml"
+
+
+def analyze(
+    data: bytes,
+    *,
+    name: str,
+    target: str | None = None,
+    from_version: str | None = None,
+    chart: bytes | None = None,
+    chart_name: str = "chart.tgz",
+    release: str = "adaptive",
+    namespace: str = "default",
+    options: tuple[str, ...] = (),
+) -> Report:
+    """The engine's analysis, with the masked migrated text computed here (it travels with the
+    report, so the server never parses the file to mask it). With `chart` (a package's bytes)
+    that package is the target."""
+    package = package_from_bytes(chart, origin=chart_name) if chart is not None else None
+    report = engine.analyze(
+        data,
+        name=name,
+        target=None if package is not None else target,
+        from_version=from_version,
+        chart=package,
+        release=release,
+        namespace=namespace,
+        options=options,
+    )
+    report.migrated_yaml_shown()
+    return report
+
+
+def chart_version(data: bytes, name: str) -> str:
+    """The version of a chart package a user hands in (InputError when it is not one)."""
+    return package_from_bytes(data, origin=name).version
+
+
+def diff_view(
+    original: str, migrated: str | None, *, left_title: str, right_title: str, reveal: bool
+) -> tuple[str, dict[str, int]]:
+    """The side-by-side diff as HTML, and its line counts; secrets masked unless `reveal`."""
+    left = original if reveal else mask_yaml_text(original)
+    right = left if migrated is None else (migrated if reveal else mask_yaml_text(migrated))
+    rows = align_rows(left, right)
+    return render_html(rows, left_title=left_title, right_title=right_title), stats(rows)
+
+
+def structure_view(original: str, migrated: str, *, reveal: bool) -> list[dict[str, Any]] | str:
+    """The moved, added, dropped and changed paths (masked unless `reveal`), or why there are none."""
+    try:
+        old = parse(original).data
+        new = parse(migrated).data
+        return structural_changes(old, new, is_secret=None if reveal else is_secret_path, mask=MASK)
+    except (InputError, TooLarge) as exc:
+        return str(exc)
+
+
+def warm_up() -> bool:
+    """Load what a first analysis pays for (the engine, Helm, a chart package) on our example."""
+    report = analyze(EXAMPLE.read_bytes(), name=EXAMPLE.name)
+    diff_view(report.original_yaml, report.migrated_yaml, left_title="", right_title="", reveal=False)
+    return True

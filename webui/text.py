@@ -1,0 +1,114 @@
+"""Text for the page: escaping, values shown as YAML, and the vocabulary every page shares.
+
+Text that came from the user (values, keys, comments, file names) and text that quotes
+it (finding messages) is never given to Streamlit as HTML. It goes through `md()` (every
+Markdown metacharacter backslash-escaped, so no link, image, colour directive or LaTeX can
+be smuggled in), into `st.code`/`st.text`/dataframes (plain text), or through
+`migrator.sidebyside`, which HTML-escapes every character.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+import streamlit as st
+import yaml
+
+# One set of words for the statuses, on every page, in tables, rows, banners and exports.
+STATUS_LABEL = {
+    "up-to-date": "Up to date",
+    "migrated": "Migrated",
+    "needs-input": "Needs your input",
+    "blocked": "Blocked",
+    "not-adaptive": "Not an adaptive file",
+    "unreadable": "Cannot read",
+}
+STATUS_ORDER = ["blocked", "needs-input", "unreadable", "migrated", "not-adaptive", "up-to-date"]
+SEVERITY_ICON = {
+    "critical": ":red[:material/dangerous:]",
+    "warning": ":orange[:material/warning:]",
+    "info": ":blue[:material/info:]",
+}
+SEVERITY_RANK = {"critical": 0, "warning": 1, "info": 2}
+
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>:~$&=\"'^%@])")
+
+
+def md(text: Any) -> str:
+    """Text for st.markdown, shown literally: every Markdown metacharacter escaped.
+
+    Escapes (by backslash, which CommonMark allows before any ASCII punctuation)
+    emphasis, links, images, HTML, Streamlit's `:color[...]` and
+    `:material/...:` directives and `$...$` LaTeX. Newlines become spaces so a
+    value cannot start a heading or a list.
+    """
+    s = str(text).replace("\r", " ").replace("\n", " ")
+    return _MD_SPECIAL.sub(r"\\\1", s)
+
+
+def md_rich(text: Any) -> str:
+    """Engine prose for st.markdown: like `md`, but `code spans` stay code spans.
+
+    Only used for text the engine wrote (explanations, manual steps, messages); values
+    quoted inside them are inside backticks, where Markdown is literal anyway.
+    """
+    s = str(text)
+    parts = s.split("`")
+    if len(parts) % 2 == 0:  # unbalanced backticks: no code spans at all
+        return md(s)
+    out = []
+    for i, part in enumerate(parts):
+        if i % 2:
+            out.append("`" + part.replace("\n", " ") + "`" if part else "``")
+        else:
+            out.append(md(part))
+    return "".join(out)
+
+
+def code_text(text: Any) -> str:
+    """Text for inside a `code span`: no backtick or newline can end it early."""
+    return str(text).replace("`", "'").replace("\n", " ").replace("\r", " ")
+
+
+def plain(value: Any) -> str:
+    """A value for a table cell: text as is, anything else as JSON on one line."""
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, ensure_ascii=False, default=str)
+
+
+def as_yaml(value: Any) -> str:
+    """A nested value (resources, tolerations, a field of a rendered object) as block YAML.
+
+    Only for showing values the engine already holds as data; nothing is parsed here.
+    """
+    if value is None:
+        return "null"
+    if isinstance(value, str | int | float | bool):
+        return plain(value)
+    if value in ({}, []):
+        return json.dumps(value)
+    return yaml.safe_dump(value, default_flow_style=False, sort_keys=False, allow_unicode=True).rstrip("\n")
+
+
+def as_yaml_inline(value: Any) -> str:
+    """A value on one line, in YAML's flow style (`{limits: {cpu: 1}}`), for a table cell."""
+    if isinstance(value, str | int | float | bool) or value is None:
+        return as_yaml(value)
+    return yaml.safe_dump(
+        value, default_flow_style=True, sort_keys=False, allow_unicode=True, width=10**6
+    ).strip()
+
+
+def table(rows: list[dict[str, Any]]) -> None:
+    """A static table. st.table renders cells as Markdown, so every cell is escaped with `md`."""
+    st.table(
+        [{k: "" if v is None else md(v) for k, v in row.items()} for row in rows],
+        hide_index=True,
+    )
+
+
+def status_label(status: str) -> str:
+    return STATUS_LABEL.get(status, status)
