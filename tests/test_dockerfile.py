@@ -65,13 +65,16 @@ def test_healthcheck_probes_streamlit_health_endpoint():
     assert "curl" not in checks[0] and "wget" not in checks[0]
 
 
-def test_cmd_matches_make_run():
+def test_cmd_matches_make_run_on_all_addresses():
     cmd = json.loads(_one("CMD")[-1])
     makefile = (ROOT / "Makefile").read_text()
     run = re.search(r"^run:.*\n\t(.+)$", makefile, re.M)
     assert run, "no run target in the Makefile"
-    make_args = shlex.split(run.group(1).replace("$(VENV)/bin/", "").replace("$(PORT)", "8501"))
-    assert cmd == make_args
+    # `make run` serves on 127.0.0.1 unless HOST says otherwise; the container, on all addresses.
+    assert re.search(r"^HOST\s*\?=\s*127\.0\.0\.1\s*$", makefile, re.M)
+    assert "--server.address $(HOST)" in run.group(1)
+    line = run.group(1).replace("$(VENV)/bin/", "").replace("$(PORT)", "8501").replace("$(HOST)", "0.0.0.0")
+    assert cmd == shlex.split(line)
     assert cmd[:3] == ["streamlit", "run", "app.py"]
     assert cmd[cmd.index("--server.address") + 1] == "0.0.0.0"
     assert cmd[cmd.index("--server.port") + 1] == "8501"
@@ -91,6 +94,16 @@ def test_production_streamlit_config():
     config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())
     assert config["browser"]["gatherUsageStats"] is False
     assert config["server"]["enableXsrfProtection"] is True
-    assert config["server"]["maxUploadSize"] == 5
+    # The uploaders take a little more than the engine's 5 MiB, so the app can say the limit in words.
+    from webui import files
+
+    assert config["server"]["maxUploadSize"] == files.UPLOADER_MB
+    assert files.UPLOADER_MB * 10**6 > files.MAX_VALUES_BYTES
     assert config["client"]["showErrorDetails"] in ("none", False)
     assert config["client"]["toolbarMode"] == "viewer"
+
+
+def test_the_worker_limits_are_set_in_the_image():
+    env = " ".join(_one("ENV"))
+    for name in ("ADAPTIVE_WORKERS", "ADAPTIVE_ANALYSIS_TIMEOUT", "ADAPTIVE_ANALYSIS_MEMORY_MB"):
+        assert re.search(rf"\b{name}=\d+", env), name
