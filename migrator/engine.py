@@ -15,7 +15,7 @@ from migrator.detect import detect
 from migrator.editor import Document, EditError, Editor, NeedsFlush
 from migrator.errors import InputError
 from migrator.models import validate_values
-from migrator.proof import prove
+from migrator.proof import conclude, prove
 from migrator.reader import Source, read_source
 from migrator.registry import BreakingChange, all_changes, get_change, known_options
 from migrator.report import SEVERITY_ORDER, ChangeOutcome, Finding, Report
@@ -181,9 +181,14 @@ def analyze(
         target_package = chart or packages.shipped(str(target_version))
         prove(report, doc, current, target_package, from_version, blocked=blocked)
     if not blocked:
+        # A key a change already reported on (e.g. the legacy `harmony.computePool`) needs no second word.
+        reported = {f.path for f in report.findings}
         report.findings += [
-            _with_line(f, current) for f in keys.key_findings(current.data, report.target, report.ledger)
+            _with_line(f, current)
+            for f in keys.key_findings(current.data, report.target, report.ledger)
+            if f.path not in reported
         ]
+    conclude(report, None if blocked else current)
     report.findings.sort(key=lambda f: SEVERITY_ORDER[f.severity])
     return report
 

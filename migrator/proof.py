@@ -86,8 +86,6 @@ def prove(
                     f"no ledger: chart {source_version} refuses the original file, so what runs now "
                     "cannot be rendered (pass the version the release really runs with --from)"
                 )
-    _status(report)
-    report.next_steps = next_steps(report, migrated)
 
 
 def _render(package: ChartPackage, text: str, report: Report) -> Rendered:
@@ -406,6 +404,12 @@ def _service_accounts(rendered: Rendered) -> dict[str, str]:
 
 
 # -- status and next steps ---------------------------------------------------------------
+
+
+def conclude(report: Report, migrated: Document | None) -> None:
+    """The honest status and the next steps, once every finding is in (with or without renders)."""
+    _status(report)
+    report.next_steps = next_steps(report, migrated)
 
 
 def _status(report: Report) -> None:
