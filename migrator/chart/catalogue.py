@@ -87,6 +87,7 @@ DISTINCTIVE_NESTED = frozenset(
     }
 )
 ADAPTIVE_SHARE = 0.75  # of top-level keys, and of second-level keys, the chart must read
+DISTINCTIVE_SHARE = 0.5  # of top-level keys, when the file has a key only this chart has
 
 
 # ---------------------------------------------------------------------------
@@ -713,10 +714,10 @@ def looks_adaptive(data: Any) -> AdaptiveVerdict:
     a key one typo away from one of them counts half. Then the second-level keys under the
     top-level keys it shares with the chart (`secrets`, `serviceAccount`, `ingress`, ...,
     leaving out free-form maps and subcharts) are compared the same way. A file is adaptive
-    when at least 75% of its top-level keys fit, and either it has a key only this chart has
-    (`harmony`, `controlPlane`, `sandkasten`, `installPostgres`, `containerRegistry`,
-    `adaptiveOperator`, `secrets.db`, `secrets.dbUrl`, `secrets.modelRegistryUrl`, ...) or at
-    least 75% of its second-level keys fit too. Nothing to compare (an empty or comments-only
+    when it has a key only this chart has (`harmony`, `controlPlane`, `sandkasten`,
+    `installPostgres`, `containerRegistry`, `adaptiveOperator`, `secrets.db`, `secrets.dbUrl`,
+    `secrets.modelRegistryUrl`, ...) and at least half its top-level keys fit, or when at least
+    75% of its top-level keys and 75% of its second-level keys fit. Nothing to compare (an empty or comments-only
     file, or only `global`) is not evidence against: adaptive, said so.
     """
     if data is None or data == {}:
@@ -733,7 +734,7 @@ def looks_adaptive(data: Any) -> AdaptiveVerdict:
     fit = [k for k in top if k in known_top]
     # Typo-matching costs a string distance per key: skip it when even a typo in every other key
     # could not lift the file to the share it needs (a file of 900 top-level keys takes no time).
-    could_fit = (len(fit) + 0.5 * (len(top) - len(fit))) / len(top) >= ADAPTIVE_SHARE
+    could_fit = (len(fit) + 0.5 * (len(top) - len(fit))) / len(top) >= DISTINCTIVE_SHARE
     near = [k for k in top if k not in known_top and could_fit and _near(k, known_top)]
     foreign = [k for k in top if k not in known_top and k not in near]
     share = (len(fit) + 0.5 * len(near)) / len(top)
@@ -761,7 +762,11 @@ def looks_adaptive(data: Any) -> AdaptiveVerdict:
         for a, b in sorted(DISTINCTIVE_NESTED)
         if isinstance(data.get(a), dict) and b in {_key_text(k) for k in data[a]}
     ]
-    adaptive = share >= ADAPTIVE_SHARE and (bool(distinctive) or share2 >= ADAPTIVE_SHARE)
+    # A key only this chart has carries a file with up to half its top-level keys unknown (a small
+    # file with one typo); without one, most of both levels must fit.
+    adaptive = (bool(distinctive) and share >= DISTINCTIVE_SHARE) or (
+        share >= ADAPTIVE_SHARE and share2 >= ADAPTIVE_SHARE
+    )
 
     words = [f"{len(fit)} of its {len(top)} top-level keys are keys of the chart"]
     if fit:
