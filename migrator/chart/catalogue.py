@@ -717,8 +717,8 @@ def looks_adaptive(data: Any) -> AdaptiveVerdict:
     when it has a key only this chart has (`harmony`, `controlPlane`, `sandkasten`,
     `installPostgres`, `containerRegistry`, `adaptiveOperator`, `secrets.db`, `secrets.dbUrl`,
     `secrets.modelRegistryUrl`, ...) and at least half its top-level keys fit, or when at least
-    75% of its top-level keys and 75% of its second-level keys fit. Nothing to compare (an empty or comments-only
-    file, or only `global`) is not evidence against: adaptive, said so.
+    75% of its top-level keys and 75% of its second-level keys fit. Nothing to compare (an
+    empty or comments-only file, or only `global`) is not evidence against: adaptive, said so.
     """
     if data is None or data == {}:
         return AdaptiveVerdict(True, "the file sets no keys: nothing tells it apart from this chart's values")
