@@ -108,18 +108,22 @@ def key_findings(data: Any, target: str, ledger: list[LedgerEntry]) -> list[Find
     return findings
 
 
+_KIND_ORDER = {"StatefulSet": 0, "Deployment": 1, "PersistentVolumeClaim": 2, "Service": 3}
+
+
 def _what_goes(path: tuple, ledger: list[LedgerEntry]) -> str:
     """What the upgrade does about what the removed key configured, from the ledger."""
     name = str(path[-1]).lower()
-    gone = [
-        f"{e.kind} `{e.name}`"
-        for e in ledger
-        if e.change in ("deleted", "kind-changed") and name in e.name.lower()
-    ]
-    if gone:
-        shown = ", ".join(gone[:6]) + (f" and {len(gone) - 6} more" if len(gone) > 6 else "")
-        return (
-            f"what it configured is not deployed any more, and the upgrade deletes {shown} (with the "
-            "data on its volumes)."
-        )
-    return "whatever it configured is no longer deployed by this chart."
+    gone = sorted(
+        (e for e in ledger if e.change in ("deleted", "kind-changed") and name in e.name.lower()),
+        key=lambda e: (_KIND_ORDER.get(e.kind, 9), e.kind, e.name),
+    )
+    if not gone:
+        return "whatever it configured is no longer deployed by this chart."
+    shown = ", ".join(f"{e.kind} `{e.name}`" for e in gone[:5]) + (
+        f" and {len(gone) - 5} more" if len(gone) > 5 else ""
+    )
+    data = any(e.severity == "critical" for e in gone)
+    return f"what it configured is not deployed any more, and the upgrade deletes {shown}" + (
+        " (their volumes' data is not carried over)." if data else "."
+    )
