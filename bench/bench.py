@@ -15,12 +15,21 @@ a built-in stand-in when the corpus is absent) padded with many realistic sectio
 Targets (issue 2): the engine at least 10x faster than the round-trip on the large file, and under
 100 ms for the chart's defaults.
 
+Worst cases (every pass over the user's text is linear): crafted ~1 MB inputs that made the old
+masking (a backtracking URL-credentials regex, one rewrite of a long line per masked value) take
+minutes, each run through the whole path a report takes: `analyze()`, `to_json()`, `to_markdown()`,
+`migrated_yaml_shown()` and `mask_yaml_text()` of the input. Printed as seconds per MB, beside the
+same path on the generated legacy file; goal: the same order, under 2 s per MB.
+`tests/test_linear_time.py` runs the same cases (`worst_cases()`, `worst_case_run()`).
+
     python bench/bench.py [--repeat N] [--large-repeat N] [--size BYTES] [--target VERSION] [--strict]
+                          [--no-worst]
 """
 
 from __future__ import annotations
 
 import argparse
+import base64
 import gc
 import io
 import json
@@ -38,6 +47,8 @@ sys.path.insert(0, str(REPO))
 from ruamel.yaml import YAML  # noqa: E402
 
 from migrator.engine import analyze  # noqa: E402
+from migrator.errors import InputError  # noqa: E402
+from migrator.secrets import mask_yaml_text  # noqa: E402
 
 CORPUS = REPO.parent / "shared" / "corpus"
 DEFAULTS_FILE = CORPUS / "adaptive--values-0.23.0.yaml"
@@ -46,6 +57,7 @@ RESULTS = REPO / ".bench" / "results.json"
 
 TARGET_RATIO = 10.0
 TARGET_DEFAULTS_MS = 100.0
+TARGET_WORST_S_PER_MB = 2.0
 
 # Used when ../shared/corpus is not there: an old-format (0.17-style) adaptive values file.
 LEGACY_STAND_IN = """\
@@ -159,6 +171,115 @@ def build_large_legacy(size: int) -> bytes:
 
 
 # ---------------------------------------------------------------------------
+# worst cases for the passes over the user's text (masking, reading, markdown)
+
+MB = 1024 * 1024
+
+
+def worst_cases(size: int = MB) -> dict[str, bytes]:
+    """Crafted inputs of about `size` bytes each, the same on every run (name -> file)."""
+    rng = random.Random(20250125)
+    blob = base64.b64encode(rng.randbytes(size * 3 // 4)).decode()
+    keys = 40_000 * size // MB
+    cases = {
+        # one value: a long run of letters (the old URL regex tried a scheme at every letter)
+        "long-letters": "note: " + "a" * size + "\n",
+        # `scheme://user:` over and over: every `://` starts a URL whose password never ends
+        "scheme-user-colon": 'url: "' + "scheme://user:" * (size // 14) + '"\n',
+        # `:@` runs: a password separator and an end of userinfo, over and over
+        "colon-at": 'value: "x' + ":@" * (size // 2) + '"\n',
+        "http-u-colon": 'url: "' + "http://u:" * (size // 9) + '"\n',
+        # 40,000 values with URL credentials to mask, one per line, then all on one flow-style line
+        "url-keys-block": "urls:\n" + "".join(f"  k{i:05d}: http://u:p{i:05d}@h\n" for i in range(keys)),
+        "url-keys-flow": "urls: {" + ", ".join(f"k{i:05d}: http://u:p{i:05d}@h" for i in range(keys)) + "}\n",
+        # one 1 MB base64 blob under a secret key
+        "secret-blob": "secrets:\n  blob: " + blob + "\n",
+        # a long line that does not parse (the line-by-line fallback): a key that never ends in spaces
+        "unparseable-spaces": "x" + " " * size + "y\n  bad: [\n",
+        # ... a password holding URL-like text and an unclosed quote, then a bracket that never closes
+        "unparseable-quotes": 'password: "' + "http://u:p@h '" * (size // 14) + "\n  bad: [\n",
+        # ... a million opening brackets (deeper than any parser allows)
+        "unparseable-brackets": "key: " + "[{" * (size // 2) + "\n",
+        # the content rules' own worst cases: parameters, embedded JSON, PEM headers, random words
+        "equals-runs": 'q: "' + "password=a&" * (size // 22) + "=" * (size // 2) + '"\n',
+        "json-escapes": "j: '" + '"a": "\\' * (size // 7) + "'\n",
+        "pem-headers": "k: |\n" + "  -----BEGIN PRIVATE KEY-----\n" * (size // 30),
+        "random-words": "t: "
+        + " ".join(base64.b64encode(rng.randbytes(30)).decode() for _ in range(size // 41))
+        + "\n",
+    }
+    return {name: text.encode("utf-8") for name, text in cases.items()}
+
+
+def worst_case_run(data: bytes) -> dict[str, float]:
+    """Seconds spent by each step a report takes on `data` (a file `analyze()` refuses: its error)."""
+    seconds: dict[str, float] = {}
+    start = time.perf_counter()
+    try:
+        report = analyze(data, name="worst-case")
+    except InputError:
+        report = None
+    seconds["analyze"] = time.perf_counter() - start
+    if report is not None:
+        for step, call in (
+            ("to_json", report.to_json),
+            ("to_markdown", report.to_markdown),
+            ("migrated_yaml_shown", report.migrated_yaml_shown),
+        ):
+            start = time.perf_counter()
+            call()
+            seconds[step] = time.perf_counter() - start
+    text = data.decode("utf-8")
+    start = time.perf_counter()
+    mask_yaml_text(text)
+    seconds["mask_yaml_text"] = time.perf_counter() - start
+    seconds["total"] = sum(seconds.values())
+    return seconds
+
+
+def measure_worst_cases(large: bytes) -> dict:
+    """Seconds per MB of every worst case, and of the same steps on the ordinary large file."""
+    worst_case_run(large)  # warm-up: imports, caches
+    ordinary = worst_case_run(large)
+    rows = []
+    for name, data in worst_cases().items():
+        gc.collect()
+        seconds = worst_case_run(data)
+        rows.append({"case": name, "bytes": len(data), "seconds": seconds})
+    return {
+        "ordinary": {"bytes": len(large), "seconds": ordinary},
+        "cases": rows,
+    }
+
+
+def _per_mb(seconds: float, size: int) -> float:
+    return seconds / (size / MB)
+
+
+def print_worst_cases(result: dict) -> None:
+    ordinary = result["ordinary"]
+    base = _per_mb(ordinary["seconds"]["total"], ordinary["bytes"])
+    print("\nworst cases: analyze + to_json + to_markdown + migrated_yaml_shown + mask_yaml_text")
+    print(f"  {'case':24}{'size':>10}{'s per MB':>10}{'x ordinary':>12}   slowest step")
+    for row in result["cases"]:
+        seconds = row["seconds"]
+        steps = {k: v for k, v in seconds.items() if k != "total"}
+        slowest = max(steps, key=steps.__getitem__)
+        per_mb = _per_mb(seconds["total"], row["bytes"])
+        print(
+            f"  {row['case']:24}{row['bytes'] / 1024:>7.0f} KB{per_mb:>10.2f}{per_mb / base:>11.1f}x"
+            f"   {slowest} {steps[slowest]:.2f} s"
+        )
+    worst = max(result["cases"], key=lambda r: _per_mb(r["seconds"]["total"], r["bytes"]))
+    worst_per_mb = _per_mb(worst["seconds"]["total"], worst["bytes"])
+    print(f"  {'ordinary legacy file':24}{ordinary['bytes'] / 1024:>7.0f} KB{base:>10.2f}{1:>11.1f}x")
+    print(
+        f"  worst: {worst['case']}, {worst_per_mb:.2f} s per MB "
+        f"({worst_per_mb / base:.1f}x the ordinary file)"
+    )
+
+
+# ---------------------------------------------------------------------------
 # measuring
 
 
@@ -265,6 +386,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--size", type=int, default=1024 * 1024, help="size of the large file (default 1 MB)")
     parser.add_argument("--target", default=None, help="target chart version (default: the newest known)")
     parser.add_argument("--strict", action="store_true", help="exit with status 1 when a target is missed")
+    parser.add_argument(
+        "--no-worst", action="store_true", help="skip the worst cases for the passes over text"
+    )
     args = parser.parse_args(argv)
 
     results = []
@@ -276,6 +400,9 @@ def main(argv: list[str] | None = None) -> int:
     results.append(measure("generated legacy file (~1 MB)", large, args.large_repeat, args.target))
     for result in results:
         print_result(result)
+    worst = None if args.no_worst else measure_worst_cases(large)
+    if worst is not None:
+        print_worst_cases(worst)
 
     print("\ntargets:")
     met = True
@@ -290,9 +417,16 @@ def main(argv: list[str] | None = None) -> int:
     met &= ok
     verdict = "met" if ok else "NOT met"
     print(f"  large file >= {TARGET_RATIO:.0f}x faster than the round-trip: {ratio:.1f}x -> {verdict}")
+    if worst is not None:
+        per_mb = max(_per_mb(r["seconds"]["total"], r["bytes"]) for r in worst["cases"])
+        ok = per_mb < TARGET_WORST_S_PER_MB
+        met &= ok
+        verdict = "met" if ok else "NOT met"
+        print(f"  worst case under {TARGET_WORST_S_PER_MB:.0f} s per MB: {per_mb:.2f} s -> {verdict}")
 
     RESULTS.parent.mkdir(exist_ok=True)
-    RESULTS.write_text(json.dumps({"results": results, "targets_met": met}, indent=2) + "\n")
+    saved = {"results": results, "worst_cases": worst, "targets_met": met}
+    RESULTS.write_text(json.dumps(saved, indent=2) + "\n")
     print(f"\n(figures also written to {RESULTS.relative_to(REPO)})")
     return 1 if args.strict and not met else 0
 
