@@ -43,6 +43,8 @@ FILL_CODES = frozenset(
     }
 )
 MAX_OBJECT_FINDINGS = 20
+# Preview findings that already explain a pool StatefulSet Helm renders as invalid YAML.
+BROKEN_DOCUMENT_CODES = frozenset({"requests-dropped", "limits-dropped", "node-selector-invalid-yaml"})
 COMPONENT_LABEL = "app.kubernetes.io/component"
 POOL_LABEL = "app.kubernetes.io/pool"
 
@@ -218,6 +220,8 @@ def _pool_index(path: str) -> int | None:
 
 def _object_findings(report: Report, rendered: Rendered, doc: Document) -> None:
     problems = kube.check(rendered.objects)
+    if report.render is not None:
+        report.render.invalid = len(problems) + len(rendered.broken)
     shown = 0
     by_object = {(o.kind, o.name): o for o in rendered.objects}
     # A pool whose name the preview already refused (invalid, colliding) needs no second word per object.
@@ -228,7 +232,16 @@ def _object_findings(report: Report, rendered: Rendered, doc: Document) -> None:
         and (i := _pool_index(f.path)) is not None
         and i < len(report.pools)
     }
+    explained = [
+        f
+        for f in report.findings
+        if f.severity == "critical"
+        and f.code in BROKEN_DOCUMENT_CODES
+        and (f.object or "").startswith("StatefulSet/")
+    ]
     for broken in rendered.broken:
+        if explained and broken.template.endswith("harmony-statefulset.yaml"):
+            continue  # the preview named the pool whose StatefulSet Helm cannot write, and why
         report.findings.append(
             Finding(
                 "invalid-manifest",
@@ -253,8 +266,8 @@ def _object_findings(report: Report, rendered: Rendered, doc: Document) -> None:
                 "critical",
                 path,
                 f"The {problem.kind} `{problem.name}` that chart {rendered.chart_version} renders is not "
-                f"valid: `{problem.field}` {mask_string(problem.message)}. Kubernetes rejects it, so the "
-                "install or upgrade fails.",
+                f"valid: `{problem.field}` {mask_string(problem.message).rstrip('.')}. Kubernetes rejects "
+                "it, so the install or upgrade fails.",
                 line=_line(doc, parse_path(path)) if path else None,
                 object=f"{problem.kind}/{problem.name}",
             )
@@ -416,8 +429,7 @@ def _status(report: Report) -> None:
     if report.status in ("blocked", "not-adaptive"):
         return
     proof = report.render
-    invalid = any(f.code in ("invalid-object", "invalid-manifest", "chart-refuses") for f in report.findings)
-    if proof is not None and (proof.status == "fails" or invalid):
+    if proof is not None and (proof.status == "fails" or proof.invalid):
         report.status = "blocked"
         report.migrated_yaml = None
         return

@@ -159,6 +159,7 @@ class RenderProof:
     messages: list[RenderMessage] = field(default_factory=list)
     placeholders: list[PlaceholderValue] = field(default_factory=list)
     objects: dict[str, int] = field(default_factory=dict)  # kind -> how many
+    invalid: int = 0  # rendered objects or documents the API server would refuse
     note: str = ""  # why it did not run, or what it could not check
 
     def to_dict(self) -> dict[str, Any]:
@@ -168,6 +169,7 @@ class RenderProof:
             "messages": [asdict(m) for m in self.messages],
             "placeholders": [asdict(p) for p in self.placeholders],
             "objects": dict(self.objects),
+            "invalid": self.invalid,
             "note": self.note,
         }
 
