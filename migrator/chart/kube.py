@@ -9,7 +9,9 @@ schema-checked; their names and labels still are.
 
 from __future__ import annotations
 
+import importlib.util
 import json
+import pathlib
 import re
 import threading
 from collections import Counter
@@ -43,10 +45,13 @@ class ObjectProblem:
 
 
 @cache
-def _schema_dir():
-    from importlib.resources import files
-
-    return files("kubernetes_validate").joinpath("kubernetes-json-schema", f"v{KUBE_VERSION}-local")
+def _schema_dir() -> pathlib.Path:
+    # The package's data only: importing kubernetes_validate itself would pull in jsonschema (~0.3 s).
+    spec = importlib.util.find_spec("kubernetes_validate")
+    if spec is None or not spec.submodule_search_locations:
+        raise RuntimeError("kubernetes-validate is not installed (see requirements.txt)")
+    root = pathlib.Path(next(iter(spec.submodule_search_locations)))
+    return root / "kubernetes-json-schema" / f"v{KUBE_VERSION}-local"
 
 
 @cache
