@@ -728,6 +728,45 @@ def align_rows(old: str | list[str], new: str | list[str]) -> list[Row]:
     return rows
 
 
+def mark_changed_secrets(
+    rows: list[Row], raw_old: str | list[str], raw_new: str | list[str], mask: str = MASK
+) -> list[Row]:
+    """Rows of a diff of masked texts, where a line that only LOOKS equal (its secret changed) is
+    shown as changed, the masks marked.
+
+    Masking keeps each text's line structure, so row line numbers index the raw texts too. The
+    secret itself is never shown: only the masked line, marked where the mask stands.
+    """
+    a = split_lines(raw_old) if isinstance(raw_old, str) else list(raw_old)
+    b = split_lines(raw_new) if isinstance(raw_new, str) else list(raw_new)
+    out = []
+    for row in rows:
+        if (
+            row.kind == "equal"
+            and row.left_no is not None
+            and row.right_no is not None
+            and row.left is not None
+            and mask in row.left
+            and row.left_no <= len(a)
+            and row.right_no <= len(b)
+            and a[row.left_no - 1] != b[row.right_no - 1]
+        ):
+            spans = _mask_spans(row.left, mask)
+            out.append(Row("changed", row.left_no, row.left, row.right_no, row.right, spans, spans))
+        else:
+            out.append(row)
+    return out
+
+
+def _mask_spans(line: str, mask: str) -> tuple[Span, ...]:
+    spans = []
+    start = line.find(mask)
+    while start != -1:
+        spans.append((start, start + len(mask)))
+        start = line.find(mask, start + len(mask))
+    return tuple(spans)
+
+
 def fold(rows: list[Row], context: int = 3, min_fold: int = 4) -> list[Row | Fold]:
     """Replace unchanged stretches by `Fold`s, keeping `context` rows around each change.
 

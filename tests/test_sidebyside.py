@@ -704,3 +704,22 @@ def test_leaf_bound():
     wide = {f"k{i}": i for i in range(sbs.MAX_LEAVES + 1)}
     with pytest.raises(sbs.TooLarge):
         sbs.structural_changes(wide, {})
+
+
+def test_a_changed_secret_shows_as_changed_without_showing_it() -> None:
+    from migrator.secrets import MASK, mask_yaml_text
+    from migrator.sidebyside import align_rows, mark_changed_secrets, render_html
+
+    old = "secrets:\n  cookiesSecret: old-secret-value\nother: 1\n"
+    new = "secrets:\n  cookiesSecret: new-secret-value\nother: 1\n"
+    masked_old, masked_new = mask_yaml_text(old), mask_yaml_text(new)
+    rows = align_rows(masked_old, masked_new)
+    assert all(r.kind == "equal" for r in rows)  # masked, the two texts are the same
+    marked = mark_changed_secrets(rows, old, new)
+    changed = [r for r in marked if r.kind == "changed"]
+    assert [(r.left_no, r.right_no) for r in changed] == [(2, 2)]
+    start = changed[0].left.index(MASK)
+    assert changed[0].left_spans == ((start, start + len(MASK)),) == changed[0].right_spans
+    html = render_html(marked, context=None)
+    assert "old-secret-value" not in html and "new-secret-value" not in html
+    assert f"<del>{MASK}</del>" in html and f"<ins>{MASK}</ins>" in html
