@@ -4,20 +4,44 @@ Layout: tests/fixtures/changes/<change-id>/<case>/ holds
 - before.yaml: the input, read as bytes (BOM, CRLF and a missing final newline included);
 - after.yaml: the exact migrated text, written by hand; absent when the change is blocked,
   and optional when nothing changes (then the output must be the input, byte for byte);
-- expected.json: {"status": "up-to-date" | "migrated" | "needs-input" | "blocked" | "not-adaptive",
-                  "findings": [codes],           # the SET of finding codes, exactly
-                  "target": "0.25.0",            # optional: the target chart version
-                  "options": {...},              # optional: more keyword arguments of analyze()
-                  "release": "...",              # optional: the release name for the preview
-                  "moved": [[from, to], ...],    # optional: exactly these moves (any order)
-                  "dropped": [path, ...]}        # optional: exactly these dropped paths (any order)
+- expected.json, what the user is shown:
+    {"status": "up-to-date" | "migrated" | "needs-input" | "blocked" | "not-adaptive",
+     "findings": [                                  # exactly these, in the report's order
+         {"code": ..., "severity": ..., "path": ..., "line": ...},   # about a values path
+         {"code": ..., "severity": ..., "object": "Kind/name"},      # about a rendered object
+     ],
+     "manual_steps": {change_id: [step, ...]},      # the changes that have any (absent: none)
+     "render": "ok" | "needs-input" | "fails" | "not-run",   # Helm's render of the target
+     "placeholders": [path, ...],                   # values the render needed a placeholder for
+     "target": "0.25.0",                            # optional: the target chart version
+     "options": {...},                              # optional: more keyword arguments of analyze()
+     "release": "...", "namespace": "...",          # optional: for the preview and the renders
+     "moved": [[from, to], ...],                    # optional: exactly these moves (any order)
+     "dropped": [path, ...],                        # optional: exactly these dropped paths (any order)
+     "disputed": [{"finding": i, "field": "line", "now": 1, "why": "..."}]}  # see below
+
+The report sorts findings critical first and keeps their order within a severity; that
+order is what the user reads, so it is compared as it is. A finding about a values path
+has its line (of the file as the user gave it for a change's findings, of the migrated
+file for the preview's, the validation's and the chart's); the ledger's findings
+(`object-*`, `immutable-field`, `iam-binding-lost`) and others about a rendered object
+have no values path and are told apart by their object instead.
+
+Golden files are reviewed by reading them against before.yaml and after.yaml, never
+regenerated to make a test pass. Where the reviewer finds today's behaviour wrong, the
+finding in expected.json says what it should be, and a `disputed` entry records what the
+engine reports now and why that is wrong: the test pins the current value (so a
+refactoring cannot change it unnoticed) and warns; once the engine is fixed, the
+entry fails the test until it is removed.
 
 Adding a change means adding its module and a fixture directory; this runner needs no edit.
 """
 
 from __future__ import annotations
 
+import copy
 import json
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -25,11 +49,38 @@ import pytest
 
 from migrator.engine import analyze
 from migrator.registry import all_changes
+from migrator.report import Finding, Report
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "changes"
 STATUSES = {"up-to-date", "migrated", "needs-input", "blocked", "not-adaptive"}
+RENDERS = {"ok", "needs-input", "fails", "not-run"}
 WRITTEN = {"up-to-date", "migrated", "needs-input"}  # statuses that hand back a migrated file
-KNOWN_KEYS = {"status", "findings", "target", "options", "release", "namespace", "moved", "dropped"}
+REQUIRED_KEYS = {"status", "findings", "render", "placeholders"}
+KNOWN_KEYS = REQUIRED_KEYS | {
+    "target",
+    "options",
+    "release",
+    "namespace",
+    "moved",
+    "dropped",
+    "manual_steps",
+    "disputed",
+}
+LEDGER_CODES = {
+    "object-deleted",
+    "object-renamed",
+    "object-kind-changed",
+    "object-created",
+    "object-changed",
+    "immutable-field",
+    "iam-binding-lost",
+}
+PATH_FIELDS = ("code", "severity", "path", "line")
+OBJECT_FIELDS = ("code", "severity", "object")
+
+
+class DisputedExpectation(UserWarning):
+    """A golden value the reviewer refused to bless: the engine reports something else today."""
 
 
 def _cases() -> list[Path]:
@@ -44,9 +95,21 @@ def _case_id(case: Path) -> str:
 
 def _expected(case: Path) -> dict[str, Any]:
     expected = json.loads((case / "expected.json").read_text(encoding="utf-8"))
+    name = _case_id(case)
     unknown = set(expected) - KNOWN_KEYS
-    assert not unknown, f"{_case_id(case)}: unknown keys in expected.json: {sorted(unknown)}"
-    assert expected["status"] in STATUSES, f"{_case_id(case)}: bad status {expected['status']!r}"
+    assert not unknown, f"{name}: unknown keys in expected.json: {sorted(unknown)}"
+    missing = REQUIRED_KEYS - set(expected)
+    assert not missing, f"{name}: expected.json lacks {sorted(missing)}"
+    assert expected["status"] in STATUSES, f"{name}: bad status {expected['status']!r}"
+    assert expected["render"] in RENDERS, f"{name}: bad render {expected['render']!r}"
+    for finding in expected["findings"]:
+        assert isinstance(finding, dict), f"{name}: a finding is {{code, severity, path, line}}: {finding!r}"
+        fields = OBJECT_FIELDS if "object" in finding else PATH_FIELDS
+        assert tuple(finding) == fields, f"{name}: a finding has exactly the keys {fields}: {finding}"
+        if finding["code"] in LEDGER_CODES:
+            assert "object" in finding, f"{name}: a ledger finding is told by its object: {finding}"
+    for steps in expected.get("manual_steps", {}).values():
+        assert steps, f"{name}: manual_steps lists only the changes that have steps"
     return expected
 
 
@@ -73,22 +136,64 @@ def _drop_paths(entries: list[Any]) -> set[str]:
     return {entry["path"] if isinstance(entry, dict) else entry for entry in entries}
 
 
+def shown_finding(f: Finding) -> dict[str, Any]:
+    """A finding as expected.json states it: by its values path and line, or by its object."""
+    if not f.path and f.object:
+        return {"code": f.code, "severity": f.severity, "object": f.object}
+    return {"code": f.code, "severity": f.severity, "path": f.path, "line": f.line}
+
+
+def shown(report: Report) -> dict[str, Any]:
+    """What expected.json compares, from a report."""
+    return {
+        "status": report.status,
+        "findings": [shown_finding(f) for f in report.findings],
+        "manual_steps": {c.id: list(c.manual_steps) for c in report.changes if c.manual_steps},
+        "render": report.render.status if report.render else "not-run",
+        "placeholders": [p.path for p in report.render.placeholders] if report.render else [],
+    }
+
+
+def _with_disputes(name: str, expected: dict[str, Any]) -> list[dict[str, Any]]:
+    """The findings as the engine reports them today: the disputed values put back, each warned."""
+    findings = copy.deepcopy(expected["findings"])
+    for dispute in expected.get("disputed", []):
+        index, field = dispute["finding"], dispute["field"]
+        assert set(dispute) == {"finding", "field", "now", "why"}, f"{name}: bad dispute {dispute}"
+        wanted = findings[index][field]
+        assert wanted != dispute["now"], f"{name}: a dispute that agrees with the expectation: {dispute}"
+        findings[index][field] = dispute["now"]
+        warnings.warn(
+            DisputedExpectation(
+                f"{name}: finding {index} ({findings[index]['code']}) {field} is {dispute['now']!r}, "
+                f"should be {wanted!r} (why: `disputed` in its expected.json)"
+            ),
+            stacklevel=2,
+        )
+    return findings
+
+
 CASES = _cases()
 
 
 @pytest.mark.parametrize("case", CASES, ids=[_case_id(c) for c in CASES])
 def test_fixture(case: Path) -> None:
+    name = _case_id(case)
     expected = _expected(case)
     options = _options(expected)
     before = (case / "before.yaml").read_bytes()
     after_path = case / "after.yaml"
 
     report = analyze(before, name=str(case / "before.yaml"), **options)
+    got = shown(report)
+    messages = [(f.code, f.path, f.message) for f in report.findings]
 
-    codes = {f.code for f in report.findings}
-    shown = [(f.code, f.path, f.message) for f in report.findings]
-    assert report.status == expected["status"], shown
-    assert codes == set(expected["findings"]), shown
+    assert got["status"] == expected["status"], messages
+    wanted = _with_disputes(name, expected)
+    assert got["findings"] == wanted, messages
+    assert got["manual_steps"] == expected.get("manual_steps", {})
+    assert got["render"] == expected["render"], report.render
+    assert got["placeholders"] == expected["placeholders"]
 
     if expected["status"] not in WRITTEN:
         assert not after_path.exists(), f"a {expected['status']} case has no after.yaml"
@@ -101,11 +206,11 @@ def test_fixture(case: Path) -> None:
     assert report.migrated_yaml is not None
     produced = report.migrated_yaml.encode("utf-8")
     if after_path.exists():
-        wanted = after_path.read_bytes()
+        wanted_bytes = after_path.read_bytes()
     else:
         assert not any(c.status == "applied" for c in report.changes), "a migrated case needs an after.yaml"
-        wanted = before
-    assert produced == wanted, "\n" + report.migrated_yaml
+        wanted_bytes = before
+    assert produced == wanted_bytes, "\n" + report.migrated_yaml
     if expected["status"] == "up-to-date":
         assert produced == before
 
