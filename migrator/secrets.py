@@ -160,7 +160,7 @@ MASK = "••••••••"
 # key names
 
 SECRET = "secret"  # the key says the value is a secret
-WEAK = "weak"  # auth-like: a text value right under it is a secret; the key does not make a section secret
+WEAK = "weak"  # a secret word inside the name, or auth: the value is a secret, its section is not
 REF = "ref"  # the value names a secret (existingSecret, secretName, secretKeyRef): never masked for its name
 PUBLIC = "public"  # the value describes a secret (host, port, user, url, file, type...): shown
 IDENT = "ident"  # an identifier (tag, digest, checksum): shown, and not read as a random token
@@ -300,12 +300,12 @@ _PLAIN_USER = re.compile(r"[a-z][a-z._-]{0,19}")
 _PORT = re.compile(r"[0-9]{1,5}")
 _PEM_BEGIN = re.compile(r"-----BEGIN ([A-Z0-9 ]{0,64})-----")
 _LINE_CONTENT = re.compile(r"[^\r\n\x85\u2028\u2029]++")
-_PARAM = re.compile(r"(?<![A-Za-z0-9_.\-])(-{0,2}[A-Za-z][A-Za-z0-9_.\-]{0,63})[ \t]*+=[ \t]*+")
+_PARAM = re.compile(r"(?<![A-Za-z0-9_.\-])(-{0,2}[A-Za-z][A-Za-z0-9_.\-]{0,63}+)[ \t]*+=[ \t]*+")
 _PARAM_VALUE = re.compile(r"[^;&\s,\"'<>]*+")
 _PARAM_EXTRA = frozenset({"sig", "signature"})
 _JSON_PAIR = re.compile(r'"([A-Za-z0-9_.\-]{1,64})"[ \t]*+:[ \t]*+"')
 _LINE_PAIR = re.compile(
-    r"^[ \t]*+(?:export[ \t]++)?(?:-[ \t]++)?([A-Za-z_][A-Za-z0-9_.\-]{0,63})[ \t]*+[:=][ \t]*+", re.M
+    r"^[ \t]*+(?:export[ \t]++)?(?:-[ \t]++)?([A-Za-z_][A-Za-z0-9_.\-]{0,63}+)[ \t]*+[:=][ \t]*+", re.M
 )
 _REST_OF_LINE = re.compile(r"[^\r\n\x85\u2028\u2029]*+")
 _AUTH_SCHEME = re.compile(r"(?i)(?<![A-Za-z0-9])(?:bearer|basic)[ \t]++([A-Za-z0-9+/=._~-]{8,}+)")
@@ -452,7 +452,13 @@ def _json_spans(s: str, spans: list[tuple[int, int]]) -> None:
 
 def _line_pair_spans(s: str, spans: list[tuple[int, int]]) -> None:
     multiline = "\n" in s or "\r" in s or "\x85" in s or "\u2028" in s or "\u2029" in s
-    matches = _LINE_PAIR.finditer(s) if multiline else filter(None, [_LINE_PAIR.match(s)])
+    if not multiline:
+        match = _LINE_PAIR.match(s)
+        if match is None or s.startswith("://", match.end(1)):  # `https://...` is no `name:` line
+            return
+        matches: Iterable[re.Match] = (match,)
+    else:
+        matches = _LINE_PAIR.finditer(s)
     for match in matches:
         if not _says_secret(match.group(1)):
             continue
@@ -757,18 +763,15 @@ class _Masker:
 
     def _map(self, node: Node, ctx: str, kind: str, stack: list) -> None:
         env = None
-        keys = {}
-        for key_node, value_node in node.items:
-            key = _key_text(key_node)
-            keys[key] = value_node
+        keys = [_key_text(key_node) for key_node, _ in node.items]
         if "value" in keys:
+            by_key = dict(zip(keys, (value for _, value in node.items), strict=True))
             for carrier in ("name", "key"):
-                carrier_node = keys.get(carrier)
+                carrier_node = by_key.get(carrier)
                 if carrier_node is not None and carrier_node.kind == "scalar" and carrier_node.value:
                     env = carrier_node.value
                     break
-        for key_node, value_node in node.items:
-            key = _key_text(key_node)
+        for key, (key_node, value_node) in zip(keys, node.items, strict=True):
             if key == "<<" and key_node.kind == "scalar" and key_node.style in (None, ""):
                 stack.append((value_node, ctx, kind))  # merged keys read as this mapping's own
                 continue
@@ -845,6 +848,9 @@ def _mask_yaml_text(text: str) -> str:
 
 
 def _edit_line(line: str, line_edits: list[tuple[int, int, str]]) -> str:
+    if len(line_edits) == 1:
+        a, b, replacement = line_edits[0]
+        return line[:a] + replacement + line[b:]
     line_edits.sort()
     out = []
     pos = 0
