@@ -1,0 +1,94 @@
+"""Decisions no fixture shows on its own: the status a render's placeholder gives, the lines of
+the steps to fill in, and the severities of the ledger's consequences (tools/mutation.py found
+each could break unnoticed). The guards that keep false alarms away (installPostgres, a file
+already at 0.48, `lgtm` configured, `automount: false`, ...) are fixture cases in
+tests/fixtures/changes; these are the rest.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from migrator.chart import ledger
+from migrator.chart.render import KubeObject
+from migrator.engine import analyze
+from migrator.proof import conclude
+from migrator.report import Detection, PlaceholderValue, RenderProof, Report
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "changes"
+IRSA = {"eks.amazonaws.com/role-arn": "arn:aws:iam::123456789012:role/adaptive"}
+
+
+def _report(**kwargs) -> Report:
+    detection = Detection(label="x", pending=[], evidence=[], low="0.42.0")
+    return Report(source="x", detected=detection, target="0.48.2", status="migrated", **kwargs)
+
+
+def test_a_placeholder_the_render_needed_makes_the_file_need_input_even_without_a_finding() -> None:
+    proof = RenderProof("0.48.2", "needs-input", placeholders=[PlaceholderValue("secrets.x", 7, "required")])
+    report = _report(render=proof, migrated_yaml="secrets:\n  x: ''\n")
+    conclude(report, None)
+    assert report.status == "needs-input"
+    assert [(s.kind, s.path) for s in report.next_steps][:1] == [("fill", "secrets.x")]
+
+
+def test_a_clean_render_and_no_finding_leave_the_status_alone() -> None:
+    report = _report(render=RenderProof("0.48.2", "ok"), migrated_yaml="a: 1\n")
+    conclude(report, None)
+    assert report.status == "migrated"
+
+
+def test_the_fill_steps_give_the_lines_of_the_migrated_file() -> None:
+    case = FIXTURES / "db-config-split" / "password-missing"
+    report = analyze((case / "before.yaml").read_bytes(), target="0.25.0")
+    migrated = (case / "after.yaml").read_text().splitlines()
+    fills = [s for s in report.next_steps if s.kind == "fill"]
+    assert [(s.path, s.line) for s in fills] == [("secrets.db.password", 4)]
+    assert migrated[fills[0].line - 1] == '    password: ""'
+    assert fills[0].text.startswith("Fill in `secrets.db.password`.")
+    assert report.next_steps[-1].kind == "command"
+
+
+# ---------------------------------------------------------------------------
+# the ledger's consequences
+
+
+def _object(kind: str, name: str, **spec) -> KubeObject:
+    labels = spec.pop("labels", {})
+    annotations = spec.pop("annotations", {})
+    body = {"kind": kind, "metadata": {"name": name, "labels": labels, "annotations": annotations}}
+    body["spec"] = spec
+    return KubeObject(kind, "v1", name, "team", "adaptive/templates/x.yaml", body)
+
+
+def _entry(entries, kind: str, name: str):
+    found = [e for e in entries if e.kind == kind and e.name == name]
+    assert len(found) == 1, [(e.change, e.kind, e.name) for e in entries]
+    return found[0]
+
+
+def test_a_renamed_statefulset_whose_volumes_stay_behind_is_critical() -> None:
+    claims = {"volumeClaimTemplates": [{"metadata": {"name": "data"}}]}
+    labels = {"app.kubernetes.io/component": "harmony"}
+    old = _object("StatefulSet", "prod-harmony", labels=labels, **claims)
+    new = _object("StatefulSet", "prod-harmony-default", labels=labels, **claims)
+    entry = _entry(ledger.compare([old], [new], namespace="team"), "StatefulSet", "prod-harmony")
+    assert (entry.change, entry.severity) == ("renamed", "critical")
+    assert "`data-prod-harmony-N`" in entry.consequence and "empty volumes" in entry.consequence
+    plain_old = _object("StatefulSet", "prod-harmony", labels=labels)
+    plain_new = _object("StatefulSet", "prod-harmony-default", labels=labels)
+    entry = _entry(ledger.compare([plain_old], [plain_new], namespace="team"), "StatefulSet", "prod-harmony")
+    assert (entry.change, entry.severity) == ("renamed", "warning")
+
+
+def test_a_deleted_or_created_service_account_with_a_cloud_binding_is_critical() -> None:
+    bound = _object("ServiceAccount", "prod-sa", annotations=IRSA)
+    entry = _entry(ledger.compare([bound], [], namespace="team"), "ServiceAccount", "prod-sa")
+    assert (entry.change, entry.severity) == ("deleted", "critical")
+    assert "IRSA" in entry.consequence or "IAM" in entry.consequence
+    plain = _object("ServiceAccount", "prod-sa")
+    entry = _entry(ledger.compare([plain], [], namespace="team"), "ServiceAccount", "prod-sa")
+    assert (entry.change, entry.severity) == ("deleted", "warning")
+    entry = _entry(ledger.compare([], [bound], namespace="team"), "ServiceAccount", "prod-sa")
+    assert (entry.change, entry.severity) == ("created", "critical")
+    assert "system:serviceaccount:team:prod-sa" in entry.consequence
