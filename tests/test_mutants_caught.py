@@ -17,10 +17,34 @@ from types import SimpleNamespace
 import pytest
 
 from migrator import cli
+from migrator.engine import analyze
+from migrator.errors import InputError
 from migrator.report import Detection, Finding, NextStep, Report
 from webui import analysis, files, text, triage, verdict
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "changes"
+
+
+# ---------------------------------------------------------------------------
+# the error snippet: the offending line, masked
+
+
+@pytest.mark.parametrize(
+    ("content", "line", "snippet"),
+    [
+        # a duplicate key: the line parses on its own, and is masked by its key
+        ("secrets:\n  password: pl-dup-pw-1\n  password: pl-dup-pw-2\n", 3, "  password: ••••••••"),
+        # a tab: the line does not parse on its own either, and is masked line by line
+        ("secrets:\n\tpassword: pl-tab-pw-3\n", 2, "\tpassword: ••••••••"),
+    ],
+)
+def test_an_error_snippet_shows_its_line_with_its_secret_masked(
+    content: str, line: int, snippet: str
+) -> None:
+    with pytest.raises(InputError) as info:
+        analyze(content)
+    assert (info.value.line, info.value.snippet) == (line, snippet)
+    assert "pl-" not in json.dumps(info.value.to_dict())
 
 
 # ---------------------------------------------------------------------------
