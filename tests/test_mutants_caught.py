@@ -103,6 +103,14 @@ def test_table_cells_are_escaped(monkeypatch) -> None:
     assert shown == [[{"Key": "\\<img src\\=x onerror\\=alert\\(1\\)\\>", "Line": ""}]]
 
 
+def test_finding_messages_are_markdown_only_inside_code_spans() -> None:
+    finding = Finding("x", "warning", "a.b", "Pool `<b>x</b>` says <img src=x onerror=alert(1)> [x](y)", 3)
+    out = verdict.findings_markdown([finding])
+    assert "`<b>x</b>`" in out  # a code span: shown literally by Markdown
+    assert "<img" not in out.replace("\\<", "") and "\\[x\\]\\(y\\)" in out
+    assert "(line 3)" in out.replace("\\", "")
+
+
 def test_download_names_are_safe() -> None:
     assert files.safe_stem('a"b;\r\nContent-Type: x.yaml') == "a_b_Content-Type_x"
 

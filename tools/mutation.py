@@ -544,6 +544,22 @@ LISTED: list[Mutant] = [
         ["tests/test_app.py::test_banner_is_never_calm_beside_a_critical_finding"],
     ),
     M(
+        "web-findings-message-raw",
+        "webui/verdict.py",
+        'f"{md(where)}: {md_rich(f.message)}"',
+        'f"{md(where)}: {f.message}"',
+        [CAUGHT],
+        "a finding's message (which quotes the user's values) is Markdown again",
+    ),
+    M(
+        "web-csv-formula-cell",
+        "webui/triage.py",
+        'if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\\t", "\\r"):',
+        "if False:",
+        ["tests/test_app.py::test_triage_exports_csv_and_a_combined_report_without_the_files"],
+        "a file named `=cmd.yaml` is a formula in the exported spreadsheet",
+    ),
+    M(
         "web-zip-nested-opened",
         "webui/files.py",
         "        elif _is_archive(base):\n",
