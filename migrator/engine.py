@@ -19,9 +19,9 @@ from migrator.proof import conclude, prove
 from migrator.reader import Source, read_source
 from migrator.registry import BreakingChange, all_changes, get_change, known_options
 from migrator.report import SEVERITY_ORDER, ChangeOutcome, Finding, Report
-from migrator.secrets import mask_yaml_text
+from migrator.secrets import mask_line, mask_yaml_text
 from migrator.versions import Version
-from migrator.yamldoc import LINE_BREAK, parse_path, split_lines
+from migrator.yamldoc import parse_path, split_lines
 
 POOLS_VERSION = Version("0.25.0")
 
@@ -48,14 +48,18 @@ def load_document(data: bytes | str) -> tuple[Document, Source]:
 
 
 def _with_snippet(exc: InputError, lines: list[str]) -> InputError:
-    """The offending line, masked (it may hold a password) and cut around the column."""
-    if exc.snippet is None and exc.line is not None and 0 < exc.line <= len(lines):
-        exc.snippet = LINE_BREAK.sub("", lines[exc.line - 1])
-    if exc.snippet is not None:
+    """The offending line, masked (it may hold a password) and cut around the column.
+
+    The line is masked with the context of the lines above it: alone, a continuation line of
+    a password or a line under `secrets:` does not say it is one.
+    """
+    if exc.line is not None and 0 < exc.line <= len(lines):
+        exc.snippet = mask_line(lines, exc.line - 1)
+    elif exc.snippet is not None:
         exc.snippet = mask_yaml_text(exc.snippet)
-        if len(exc.snippet) > 160:
-            start = max(0, (exc.column or 1) - 80)
-            exc.snippet = ("…" if start else "") + exc.snippet[start : start + 160] + "…"
+    if exc.snippet is not None and len(exc.snippet) > 160:
+        start = max(0, (exc.column or 1) - 80)
+        exc.snippet = ("…" if start else "") + exc.snippet[start : start + 160] + "…"
     return exc
 
 

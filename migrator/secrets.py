@@ -151,8 +151,7 @@ from functools import lru_cache
 from typing import Any
 
 from migrator.errors import InputError
-from migrator.yamldoc import Node, resolve_plain, split_lines
-from migrator.yamldoc import _build_tree as build_tree
+from migrator.yamldoc import Node, build_tree, resolve_plain, split_lines
 
 MASK = "••••••••"
 

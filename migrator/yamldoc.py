@@ -228,7 +228,7 @@ def parse(text: str) -> ParsedYaml:
     collecting = gc.isenabled()
     gc.disable()
     try:
-        root, count, aliases = _build_tree(text, lines)
+        root, count, aliases = build_tree(text, lines)
         if root is None:
             return ParsedYaml(None, None, lines, 0, 0)
         if aliases:
@@ -255,7 +255,7 @@ def _position_error(text: str, index: int, message: str, lines: list[str]) -> In
     return InputError(message, line=line + 1, column=column + 1, snippet=_snippet(lines, line))
 
 
-def _build_tree(text: str, lines: list[str]) -> tuple[Node | None, int, int]:
+def build_tree(text: str, lines: list[str]) -> tuple[Node | None, int, int]:
     """The node tree, its number of nodes, and its number of aliases."""
     try:
         parser = CParser(text)
