@@ -36,7 +36,7 @@ class ChangeContext:
     manual_steps: list[str] = field(default_factory=list)
     summary: str = ""
     blocked_reason: str | None = None
-    applied: bool = False  # set when the change applies even without a text edit
+    applied: bool = False  # set when the change applies with nothing to edit (status "manual")
 
     @property
     def doc(self) -> DocumentView:

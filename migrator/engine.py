@@ -113,8 +113,7 @@ def analyze(
     doc, source = load_document(data)
     chart_fit = keys.fit(doc.data)
     detection = detect(doc.data, doc.line_of)
-    if chart_fit.adaptive:
-        keys.narrow(detection, chart_fit)
+    chart_fit = keys.narrow(detection, chart_fit, doc.data)
     # Pending means: still to do on the way to the chosen target.
     detection.pending = [c for c in detection.pending if get_change(c).needed_from <= target_version]
     report = Report(
@@ -177,8 +176,9 @@ def analyze(
         report.migrated_yaml = None
     else:
         report.migrated_yaml = source.wrap(current.text)
-        applied = any(c.status == "applied" for c in report.changes)
-        report.status = "migrated" if applied or current.text != doc.text else "up-to-date"
+        # Migrated means the file changed; a change that is only steps by hand leaves it up to date
+        # (its steps are in the report's next steps).
+        report.status = "migrated" if current.text != doc.text else "up-to-date"
 
     _preview_and_validate(report, current, target_version)
     if prove_with_helm:
@@ -241,7 +241,8 @@ def _chain(
                 ctx.block(f"The file could not be edited safely here: {exc}.", code="edit-refused")
                 runs.append((change, ctx, "blocked"))
                 continue
-        runs.append((change, ctx, "applied" if edited or ctx.applied else "not-needed"))
+        # A change that applies to this upgrade with nothing to edit (only steps by hand) is "manual".
+        runs.append((change, ctx, "applied" if edited else "manual" if ctx.applied else "not-needed"))
     return _flush(editor, positions=False), runs
 
 

@@ -11,6 +11,7 @@ This step of the pipeline (called by `engine.analyze`) asks the catalogue of the
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from migrator.chart import catalogue
@@ -24,8 +25,7 @@ def fit(data: Any) -> ChartFit:
     top = [str(k) for k in data] if isinstance(data, dict) else []
     known = tuple(k for k in top if k == "global" or catalogue.versions_reading((k,)))
     unknown = tuple(k for k in top if k not in known)
-    versions = tuple(catalogue.fitting_versions(data)) if verdict.is_adaptive and top else ()
-    return ChartFit(verdict.is_adaptive, verdict.evidence, known, unknown, versions)
+    return ChartFit(verdict.is_adaptive, verdict.evidence, known, unknown)
 
 
 def not_adaptive_finding(chart_fit: ChartFit) -> Finding:
@@ -37,7 +37,7 @@ def not_adaptive_finding(chart_fit: ChartFit) -> Finding:
     )
 
 
-def narrow(detection: Detection, chart_fit: ChartFit) -> None:
+def narrow(detection: Detection, chart_fit: ChartFit, data: Any) -> ChartFit:
     """Narrow the detected range to the versions, within it, whose keys fit the file best.
 
     The fingerprints (the registry's old and new keys) set the range; the catalogue knows
@@ -46,23 +46,28 @@ def narrow(detection: Detection, chart_fit: ChartFit) -> None:
     e.g. a migrated file that still carries keys only old charts read) the fingerprints stand.
     """
     known = catalogue.versions()
-    fitting = [
+    if detection.conflict or not chart_fit.adaptive or not isinstance(data, dict) or not data:
+        return chart_fit
+    in_range = [
         v
-        for v in sorted(chart_fit.versions, key=Version)
+        for v in known
         if (detection.low is None or Version(v) >= Version(detection.low))
         and (detection.high is None or Version(v) < Version(detection.high))
     ]
-    if detection.conflict or not fitting or len(fitting) == len(known):
-        return
+    fitting = sorted(catalogue.fitting_versions(data, among=in_range), key=Version)
+    chart_fit = replace(chart_fit, versions=tuple(fitting))
+    if not fitting or len(fitting) == len(known):
+        return chart_fit
     low = fitting[0]
     after = [v for v in known if Version(v) > Version(fitting[-1])]
     high = after[0] if after else None
     if (low, high) == (detection.low, detection.high):
-        return
+        return chart_fit
     shown = low if low == fitting[-1] else f"{low} to {fitting[-1]}"
     detection.evidence.append(Evidence("(all keys)", f"the file's keys fit chart {shown} best", None))
     detection.low, detection.high = low, high
     detection.label = _label(low, high)
+    return chart_fit
 
 
 def _label(low: str | None, high: str | None) -> str:

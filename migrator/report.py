@@ -80,7 +80,9 @@ class ChangeOutcome:
     id: str
     version: str
     title: str
-    status: Literal["applied", "not-needed", "blocked"]
+    # applied: the file was edited; manual: it applies, but only by hand (nothing to edit);
+    # not-needed: the file already has the new layout, or the upgrade does not cross it.
+    status: Literal["applied", "manual", "not-needed", "blocked"]
     manual_steps: list[str] = field(default_factory=list)
     explanation: str = ""
     summary: str = ""  # what the assistant did, in one sentence

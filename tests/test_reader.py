@@ -523,7 +523,7 @@ def _check_report_shape(report: dict) -> None:
     assert report["status"] in ("up-to-date", "migrated", "blocked")
     for change in report["changes"]:
         assert {"id", "version", "title", "status", "manual_steps"} <= change.keys()
-        assert change["status"] in ("applied", "not-needed", "blocked")
+        assert change["status"] in ("applied", "manual", "not-needed", "blocked")
     for finding in report["findings"]:
         assert {"code", "severity", "path", "message"} <= finding.keys()
         assert finding["severity"] in ("critical", "warning", "info")

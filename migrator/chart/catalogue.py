@@ -608,9 +608,12 @@ def refused_keys(data: Any, version: str) -> list[RefusedKey]:
     return out
 
 
-def fitting_versions(data: Any) -> list[str]:
-    """The versions whose keys fit `data`: no unknown or refused key, or the fewest."""
-    counts = [(len(_walk_unknown(data, _version(v))) + len(refused_keys(data, v)), v) for v in versions()]
+def fitting_versions(data: Any, among: list[str] | tuple[str, ...] | None = None) -> list[str]:
+    """The versions (of `among`; all by default) that fit `data`: no unknown or refused key, or fewest."""
+    chosen = versions() if among is None else [v for v in versions() if v in set(among)]
+    if not chosen:
+        return []
+    counts = [(len(_walk_unknown(data, _version(v))) + len(refused_keys(data, v)), v) for v in chosen]
     best = min(c for c, _ in counts)
     return [v for c, v in counts if c == best]
 
