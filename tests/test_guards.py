@@ -9,10 +9,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import migrator.engine as engine
 from migrator.chart import ledger
 from migrator.chart.render import KubeObject
+from migrator.context import ChangeContext
+from migrator.detect import detect
+from migrator.editor import Keep
 from migrator.engine import analyze
 from migrator.proof import conclude
+from migrator.registry import BreakingChange
 from migrator.report import Detection, PlaceholderValue, RenderProof, Report
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "changes"
@@ -47,6 +52,53 @@ def test_the_fill_steps_give_the_lines_of_the_migrated_file() -> None:
     assert migrated[fills[0].line - 1] == '    password: ""'
     assert fills[0].text.startswith("Fill in `secrets.db.password`.")
     assert report.next_steps[-1].kind == "command"
+
+
+def test_the_oldest_old_key_caps_the_detected_range() -> None:
+    # `secrets.dbUrl` is gone from 0.18.0, `harmony.group` from 0.24.0: the file is for 0.17.x at most.
+    detection = detect({"secrets": {"dbUrl": "postgres://u@db/x"}, "harmony": {"group": "gpu"}})
+    assert (detection.low, detection.high, detection.conflict) == (None, "0.18.0", False)
+    assert detection.label == "before 0.18.0 (0.17.x or earlier)"
+    detection = detect({"harmony": {"group": "gpu"}, "lgtm": {"enabled": True}})
+    assert (detection.low, detection.high, detection.conflict) == ("0.38.0", "0.24.0", True)
+
+
+def _change(change_id: str, version: str, apply) -> BreakingChange:  # type: ignore[no-untyped-def]
+    return BreakingChange(
+        id=change_id,
+        version=version,
+        title=change_id,
+        explanation="",
+        automated="",
+        manual_steps=(),
+        example_before="",
+        example_after="",
+        apply=apply,
+    )
+
+
+def test_a_change_run_again_after_a_flush_gives_lines_of_the_file_as_given(monkeypatch) -> None:
+    text = (
+        "harmony:\n  group: gpu\n  gpusPerReplica: 8\n"
+        "controlPlane:\n  rootUrl: https://adaptive.example.com\n  servicePort: 80\n"
+    )
+    runs: list[str] = []
+
+    def pools(ctx: ChangeContext) -> None:  # two lines more above controlPlane
+        pool = [{"name": Keep(("harmony", "group")), "replicas": 1}]
+        ctx.editor.replace_key(("harmony", "group"), "computePools", pool)
+
+    def later(ctx: ChangeContext) -> None:
+        runs.append("later")
+        ctx.doc.inline_comment(("harmony", "computePools"))  # rewritten text: the chain flushes first
+        ctx.finding("port-noted", "info", ("controlPlane", "servicePort"), "noted")
+
+    changes = (_change("pools", "0.17.0", pools), _change("later", "0.18.0", later))
+    monkeypatch.setattr(engine, "all_changes", lambda: changes)
+    report = engine.analyze(text, target="0.18.0", prove_with_helm=False)
+    assert runs == ["later", "later"]  # it ran again on the flushed text, where servicePort is line 8
+    noted = [f for f in report.findings if f.code == "port-noted"]
+    assert [(f.path, f.line) for f in noted] == [("controlPlane.servicePort", 6)]  # as the user gave it
 
 
 # ---------------------------------------------------------------------------
