@@ -314,7 +314,7 @@ LISTED: list[Mutant] = [
         "migrator/detect.py",
         "high = version if high is None or version < high else high",
         "high = version if high is None or version > high else high",
-        fixture("db-config-split/with-harmony-too"),
+        [*fixture("db-config-split/with-harmony-too"), GUARDS],
         "a file with old keys of two changes is dated by the later one",
     ),
     M(
@@ -330,14 +330,17 @@ LISTED: list[Mutant] = [
         "migrator/engine.py",
         "report.findings += [_with_line(f, doc, force=True) for f in ctx.findings]",
         "report.findings += [_with_line(f, doc, force=False) for f in ctx.findings]",
-        fixture("db-config-split/with-harmony-too"),
+        [
+            GUARDS,
+            *fixture("db-config-split/with-harmony-too"),
+        ],
         "a later change's findings get lines of the text an earlier change edited",
     ),
     M(
         "engine-snippet-unmasked",
         "migrator/engine.py",
-        "        exc.snippet = mask_yaml_text(exc.snippet)\n",
-        "",
+        "        exc.snippet = mask_line(lines, exc.line - 1)\n",
+        '        exc.snippet = lines[exc.line - 1].rstrip("\\r\\n")\n',
         ["tests/test_secrets.py::test_error_snippets_never_show_a_password", CAUGHT],
         "an error snippet shows the password on the line",
     ),
@@ -446,7 +449,7 @@ LISTED: list[Mutant] = [
         "migrator/cli.py",
         'return EXIT_NEEDS_INPUT if result.status == "needs-input" else EXIT_OK',
         "return EXIT_OK",
-        ["tests/test_reader.py", CAUGHT],
+        [CAUGHT, "tests/test_reader.py"],
     ),
     # -- the web app: escaping and the session cache ------------------------------------------
     M(
@@ -729,7 +732,7 @@ FRESH: list[Mutant] = [
         "webui/verdict.py",
         "        elif index is not None and index < len(report.pools):",
         "        elif index is not None:",
-        [CAUGHT],
+        ["tests/test_app.py::test_findings_are_grouped_by_change_pool_object_and_name_field"],
     ),
 ]
 
