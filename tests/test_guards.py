@@ -9,12 +9,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 import migrator.engine as engine
 from migrator.chart import ledger
 from migrator.chart.render import KubeObject
 from migrator.context import ChangeContext
 from migrator.detect import detect
-from migrator.editor import Keep
+from migrator.editor import Document, EditError, Editor, Keep
 from migrator.engine import analyze
 from migrator.proof import conclude
 from migrator.registry import BreakingChange
@@ -52,6 +54,16 @@ def test_the_fill_steps_give_the_lines_of_the_migrated_file() -> None:
     assert migrated[fills[0].line - 1] == '    password: ""'
     assert fills[0].text.startswith("Fill in `secrets.db.password`.")
     assert report.next_steps[-1].kind == "command"
+
+
+@pytest.mark.parametrize("positions", [False, True])
+@pytest.mark.parametrize(("value", "written"), [(True, "1"), (1, "1.0"), ("1", "1")])
+def test_the_editor_refuses_text_that_reads_back_as_another_type(positions, value, written) -> None:
+    editor = Editor(Document("a:\n  x: 1\nb:\n  z: 3\n"))
+    editor.replace_key(("b", "z"), "zz", value)
+    editor._edits[0].new = [f"  zz: {written}"]  # an editor bug: equal in Python, not the same value
+    with pytest.raises(EditError, match="intended values"):
+        editor.finish(positions=positions)
 
 
 def test_the_oldest_old_key_caps_the_detected_range() -> None:

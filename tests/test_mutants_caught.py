@@ -188,6 +188,25 @@ def test_triage_names_the_most_severe_finding_not_the_last() -> None:
     assert triage.most_severe(report) == "critical: this breaks the install"
 
 
+def test_the_changed_files_zip_holds_only_files_the_migration_changed() -> None:
+    same = "secrets:\n  cookiesSecret: ''\n"  # needs input, yet nothing was rewritten
+    unchanged = _report(original_yaml=same, migrated_yaml=same)
+    unchanged.status = "needs-input"
+    changed = _report(original_yaml="a: 1\n", migrated_yaml="b: 1\n")
+    entries = [
+        triage.Entry(files.InputFile(name, b""), "adaptive", "default", report)
+        for name, report in (("same.yaml", unchanged), ("changed.yaml", changed))
+    ]
+    assert [e.changed for e in entries] == [False, True]
+    assert [name for name, _ in triage.changed_files(entries, redacted=False)] == ["changed.migrated.yaml"]
+
+
+def test_the_json_report_says_whether_secrets_are_masked() -> None:
+    report = _report(original_yaml="a: 1\n", migrated_yaml="a: 1\n")
+    assert report.to_dict()["secrets_masked"] is True
+    assert report.to_dict(reveal_secrets=True)["secrets_masked"] is False
+
+
 def test_a_fill_step_says_its_line_of_the_migrated_file() -> None:
     step = NextStep("fill", "Fill in `secrets.db.password`.", "secrets.db.password", 4)
     assert "line 4 of the migrated file" in verdict.step_markdown(1, step)
