@@ -9,10 +9,13 @@ analysis runs in a worker process (webui/analysis.py), never in this one.
 
 import streamlit as st
 
-from webui.analysis import pool
+from webui.analysis import housekeeping, pool
 
 st.set_page_config(
     page_title="Adaptive chart upgrade assistant",
+    # An emoji favicon is drawn by the browser (a data: URL); a Material icon would be fetched
+    # from fonts.gstatic.com, and no request may leave for another origin.
+    page_icon="⬆️",
     layout="wide",
     menu_items={"About": "Values upgrade assistant for the `adaptive` Helm chart."},
 )
@@ -28,4 +31,5 @@ pages = [
 ]
 navigation = st.navigation(pages)
 pool()  # once per process (cached): the workers start, and load the engine, with the server
+housekeeping()  # once per process: memory of closed sessions goes back to the system
 navigation.run()

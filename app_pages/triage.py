@@ -85,7 +85,8 @@ todo = [
     for item, (rel, ns) in zip(inputs, per_file, strict=True)
     if item.error is None and item.data is not None
 ]
-done = iter(analysis.analyze_many(todo, progress=report_progress))
+results, fresh = analysis.analyze_many(todo, progress=report_progress)
+done = iter(results)
 entries: list[Entry] = []
 for item, (rel, ns) in zip(inputs, per_file, strict=True):
     if item.error is not None or item.data is None:
@@ -101,7 +102,13 @@ cols = st.columns(len(shown_statuses) + 1)
 cols[0].metric("Files", len(entries))
 for col, status in zip(cols[1:], shown_statuses, strict=True):
     col.metric(STATUS_WORDS[status], tally.get(status, 0))
-st.caption(f"{len(entries)} file(s) analysed in {elapsed:.1f} s (results are kept for this session).")
+st.caption(
+    f"{fresh} file(s) analysed in {elapsed:.1f} s"
+    + (f", {len(todo) - fresh} from this session's results" if fresh < len(todo) else "")
+    + "."
+    if fresh
+    else f"{len(entries)} file(s), from this session's results."
+)
 
 if expanded.skipped:
     with st.expander(
@@ -119,44 +126,40 @@ chosen = st.pills(
     format_func=lambda s: f"{STATUS_WORDS[s]} ({tally[s]})",
 )
 visible = [e for e in entries if e.status in (chosen or [])]
+# Release and namespace are columns only when some file has its own (the fields say them otherwise):
+# the room goes to the most severe finding.
+own_names = any((e.release, e.namespace) != (options["release"], options["namespace"]) for e in entries)
+columns = [c for c in triage.COLUMNS if own_names or c not in ("Release", "Namespace")]
 st.dataframe(
     [triage.row(e) for e in visible],
     hide_index=True,
     width="stretch",
     key="tri_table",
+    column_order=columns,
     column_config={
-        "File": st.column_config.TextColumn(width="medium", pinned=True),
-        "Status": st.column_config.TextColumn(width="medium"),
-        "Detected": st.column_config.TextColumn(width="medium"),
-        "Critical": st.column_config.NumberColumn(format="%d", width="small"),
-        "Warnings": st.column_config.NumberColumn(format="%d", width="small"),
-        "Pools": st.column_config.NumberColumn(format="%d", width="small"),
-        "GPUs": st.column_config.NumberColumn(format="%d", width="small"),
-        "Most severe finding": st.column_config.TextColumn(width="large"),
-        "Release": st.column_config.TextColumn(width="small"),
-        "Namespace": st.column_config.TextColumn(width="small"),
+        "File": st.column_config.TextColumn(width=190, pinned=True),
+        "Status": st.column_config.TextColumn(width=125),
+        "Detected": st.column_config.TextColumn(width=105),
+        "Most severe finding": st.column_config.TextColumn(width=430),
+        "Critical": st.column_config.NumberColumn(format="%d", width=60),
+        "Warnings": st.column_config.NumberColumn(format="%d", width=70),
+        "Pools": st.column_config.NumberColumn(format="%d", width=50),
+        "GPUs": st.column_config.NumberColumn(format="%d", width=50),
+        "Release": st.column_config.TextColumn(width=120),
+        "Namespace": st.column_config.TextColumn(width=100),
     },
 )
-st.caption("Click a column's header to sort; hover a cell to read it whole.")
-
-# Exports, built once per batch in this session.
-batch_key = hashlib.sha256(options["target"].encode() if options["target"] else b"")
-for e in entries:
-    part = e.result.one_line() if isinstance(e.result, ui.Failure) else analysis.report_key(e.result)
-    batch_key.update(f"{e.item.name}\0{e.release}\0{e.namespace}\0{part}\0".encode("utf-8", "surrogatepass"))
-target = options["target"] or "newest"
-csv_data, report_md = analysis.session_memo(
-    "_batch",
-    batch_key.hexdigest(),
-    lambda: (
-        triage.csv_text(entries).encode("utf-8"),
-        triage.combined_report(entries, expanded.skipped, target).encode("utf-8"),
-    ),
+st.caption(
+    "Click a column's header to sort; hover a cell to read it whole (the CSV and the combined report hold "
+    "every finding in full)."
 )
+
+# Exports: made when clicked (deferred downloads), so a session never holds them.
+target = options["target"] or "newest"
 d1, d2 = st.columns(2)
 d1.download_button(
     f"Table (CSV, {len(entries)} files)",
-    data=csv_data,
+    data=lambda: triage.csv_text(entries).encode("utf-8"),
     file_name="triage.csv",
     mime="text/csv",
     key="tri_dl_csv",
@@ -166,7 +169,7 @@ d1.download_button(
 )
 d2.download_button(
     "Combined report (Markdown, secrets masked)",
-    data=report_md,
+    data=lambda: triage.combined_report(entries, expanded.skipped, target).encode("utf-8"),
     file_name="triage-report.md",
     mime="text/markdown",
     key="tri_dl_md",
@@ -193,14 +196,9 @@ if not redacted:
         "Keep the zip out of tickets and chats; send each customer only their own file.",
         icon=":material/key:",
     )
-zipped = analysis.session_memo(
-    "_batch",
-    batch_key.hexdigest() + ("-redacted" if redacted else "-complete"),
-    lambda: files.zip_bytes(triage.changed_files(entries, redacted=redacted)),
-)
 st.download_button(
     f"{'Redacted' if redacted else 'Complete'} changed files (.zip, {len(changed)})",
-    data=zipped,
+    data=lambda: files.zip_bytes(triage.changed_files(entries, redacted=redacted)),
     file_name="migrated-values-redacted.zip" if redacted else "migrated-values-COMPLETE-with-secrets.zip",
     mime="application/zip",
     key="tri_dl_zip",

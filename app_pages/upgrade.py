@@ -120,6 +120,7 @@ with st.spinner("Analysing: reading the file, migrating it, rendering the charts
         from_version=ui.source_for(from_key),
         chart=chart_data if chart_version else None,
         chart_name=chart_name,
+        diff_titles=(f"{name} (original)", f"{files.migrated_name(name)} (migrated)"),
         **options,
     )
 if isinstance(result, ui.Failure):

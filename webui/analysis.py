@@ -24,6 +24,7 @@ import json
 import logging
 import os
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
@@ -115,14 +116,48 @@ def pool() -> WorkerPool:
     workers = WorkerPool(worker_count(), Limits.from_env())
 
     def warm() -> None:
-        try:
-            workers.run("webui.jobs:warm_up")
-        except Exception:  # a warm-up must never break anything; the next call starts a worker
-            log.exception("worker warm-up failed")
+        try:  # a cold start on a busy machine may take longer than one analysis may
+            workers.run("webui.jobs:warm_up", timeout=max(120.0, workers.limits.timeout))
+        except Exception as exc:  # a warm-up must never break anything; the next call starts a worker
+            log.warning("worker warm-up failed: %s", exc)
 
     for i in range(workers.size):
         threading.Thread(target=warm, name=f"worker-warm-up-{i}", daemon=True).start()
     return workers
+
+
+HOUSEKEEPING_SECONDS = 15.0
+
+
+@st.cache_resource(show_spinner=False)
+def housekeeping() -> threading.Thread:
+    """Once per server process: give memory back to the system after sessions end.
+
+    A closed session's results become garbage once Streamlit drops the session
+    (server.disconnectedSessionTTL after its browser left); they are held in reference
+    cycles, and glibc keeps freed memory in its arenas. Every HOUSEKEEPING_SECONDS a full
+    collection and `malloc_trim(0)` return it (a few milliseconds). Holds no user data.
+    """
+    import ctypes
+    import ctypes.util
+    import gc
+
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        trim = libc.malloc_trim
+    except (OSError, AttributeError):  # not glibc: collecting is all we can do
+        trim = None
+
+    def loop() -> None:
+        while True:
+            time.sleep(HOUSEKEEPING_SECONDS)
+            gc.collect()
+            if trim is not None:
+                trim(0)
+
+    thread = threading.Thread(target=loop, name="memory-housekeeping", daemon=True)
+    thread.start()
+    return thread
 
 
 def run_job(job: str, *args: Any, **kwargs: Any) -> Any:
@@ -241,8 +276,13 @@ def analyze_cached(
     chart_name: str = "chart.tgz",
     store: str = SESSION_CACHE_KEY,
     entries: int = SESSION_CACHE_ENTRIES,
+    diff_titles: tuple[str, str] | None = None,
 ) -> Report | Failure:
-    """The engine's analysis of `data`, in a worker, remembered in this session only."""
+    """The engine's analysis of `data`, in a worker, remembered in this session only.
+
+    With `diff_titles` the worker makes the masked diff in the same call, and it is remembered
+    for `diff_cached` (one round trip for the page's first view instead of two).
+    """
     if len(data) > files.MAX_VALUES_BYTES:
         return Failure(files.too_big_message(len(data)))
     kwargs = {
@@ -255,17 +295,33 @@ def analyze_cached(
         "chart_name": chart_name,
     }
     key = input_key(data, chart=hashlib.sha256(chart).hexdigest() if chart else None, **kwargs)
-    return session_memo(store, key, lambda: run_job("analyze", data, chart=chart, **kwargs), entries=entries)
+    if diff_titles is None:
+        return session_memo(
+            store, key, lambda: run_job("analyze", data, chart=chart, **kwargs), entries=entries
+        )
+
+    def compute() -> Report | Failure:
+        left, right = diff_titles
+        result = run_job("analyze_page", data, chart=chart, left_title=left, right_title=right, **kwargs)
+        if isinstance(result, Failure):
+            return result
+        report, diff = result
+        if diff is not None:
+            session_memo("_diff_html", report_key(report, name, left, right, "False"), lambda: diff)
+        return report
+
+    return session_memo(store, key, compute, entries=entries)
 
 
 def analyze_many(
     items: list[tuple[str, bytes, dict[str, Any]]],
     *,
     progress: Callable[[int, int], None] | None = None,
-) -> list[Report | Failure]:
+) -> tuple[list[Report | Failure], int]:
     """Several analyses at once, as many in parallel as the pool has workers.
 
-    `items` are (name, data, options for `analyze_cached`); results keep their order.
+    `items` are (name, data, options for `analyze_cached`); results keep their order, and come
+    with how many were analysed now (the others came from this session's memo).
     The worker calls run on helper threads (which only wait on pipes); the session's memo
     is read and written here, on the page's own thread.
     """
@@ -298,7 +354,7 @@ def analyze_many(
                 done += 1
                 if progress:
                     progress(done, len(items))
-    return [r if r is not None else Failure(INTERNAL, kind="internal") for r in results]
+    return [r if r is not None else Failure(INTERNAL, kind="internal") for r in results], len(todo)
 
 
 def chart_version_cached(data: bytes, name: str) -> str | Failure:
@@ -310,7 +366,7 @@ def diff_cached(report: Report, name: str, left_title: str, right_title: str, re
     """The side-by-side diff (HTML, counts) of a report, made in a worker, once per session."""
     return session_memo(
         "_diff_html",
-        report_key(report, name, str(reveal)),
+        report_key(report, name, left_title, right_title, str(reveal)),
         lambda: run_job(
             "diff_view",
             report.original_yaml,

@@ -79,7 +79,8 @@ def render_proof(proof: RenderProof | None, what: str, key: str) -> None:
                     "The chart's message": p.message,
                 }
                 for p in proof.placeholders
-            ]
+            ],
+            prose=("The chart's message",),
         )
     if proof.note:
         st.caption(md_rich(proof.note))
@@ -118,16 +119,17 @@ def render_ledger(report: Report, key: str) -> None:
     )
     if consequential:
         # A static table: the consequences wrap and are read whole.
-        table(ledger_rows(consequential))
+        table(ledger_rows(consequential), prose=("Consequence",))
     if quiet:
-        with st.expander(f"{len(quiet)} more object(s) created, deleted or changed without consequence"):
-            st.dataframe(
-                ledger_rows(quiet),
-                hide_index=True,
-                width="stretch",
-                key=f"{key}_ledger_quiet",
-                column_config={"Consequence": st.column_config.TextColumn(width="large")},
-            )
+        # Lazy: rendered only while open.
+        exp = st.expander(
+            f"{len(quiet)} more object(s) created, deleted or changed without consequence",
+            key=f"{key}_ledger_quiet",
+            on_change="rerun",
+        )
+        if exp.open:
+            with exp:
+                table(ledger_rows(quiet), prose=("Consequence",))
     with_diff = [e for e in ledger if e.diff]
     if with_diff:
         st.caption("Field changes of each object (secrets masked by the engine); open one to see them.")
@@ -167,8 +169,12 @@ def render_cluster(report: Report, *, key: str, from_key: str | None, findings: 
     render_proof(report.source_render, "Now: your original values", key)
     render_ledger(report, key)
     if report.service_accounts:
-        with st.expander("Service accounts the pods run as (for IAM bindings)"):
-            table([{"Component": c, "Service account": a} for c, a in report.service_accounts.items()])
+        accounts = st.expander(
+            "Service accounts the pods run as (for IAM bindings)", key=f"{key}_accounts", on_change="rerun"
+        )
+        if accounts.open:  # lazy: rendered only while open
+            with accounts:
+                table([{"Component": c, "Service account": a} for c, a in report.service_accounts.items()])
     # The ledger's rows already say what the findings about its objects say.
     in_ledger = {f"{e.kind}/{e.name}" for e in report.ledger}
     rest = [f for f in findings if f.object not in in_ledger]

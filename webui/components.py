@@ -11,6 +11,8 @@ the engine's (`migrator`); this module shows the `Report` it returns.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import streamlit as st
@@ -20,7 +22,7 @@ from migrator.chart.packages import newest_version, shipped_versions
 from migrator.report import Report
 from migrator.secrets import mask_data
 from webui import analysis, files
-from webui.analysis import SESSION_CACHE_ENTRIES, SESSION_CACHE_KEY, Failure, session_memo
+from webui.analysis import SESSION_CACHE_ENTRIES, SESSION_CACHE_KEY, Failure
 from webui.cluster import chosen_source, render_cluster
 from webui.text import (
     SEVERITY_ICON,
@@ -326,16 +328,20 @@ def pool_rows(pool: Any, reveal: bool) -> list[dict[str, str]]:
     return rows
 
 
-def pool_blocks(pool: Any, reveal: bool) -> list[tuple[str, str, str]]:
-    """(label, where it comes from, YAML text) of the pool's nested values, masked unless revealed."""
-    out = []
+def pool_yaml(pool: Any, reveal: bool) -> str:
+    """The pool's nested values (resources, node selector, tolerations) as one YAML text, where
+    each comes from as a comment; masked unless revealed."""
+    parts = []
     for label, attr, chart_key in _POOL_BLOCKS:
         value = mask_value(getattr(pool, attr, None), reveal, ("harmony", chart_key))
-        out.append((label, _source(pool, attr, chart_key, ""), as_yaml(value)))
-    return out
+        where = _source(pool, attr, chart_key, "")
+        text = as_yaml({chart_key: value})
+        head, _, rest = text.partition("\n")
+        parts.append(f"{head}  # {label}: {where}" + (f"\n{rest}" if rest else "") if where else text)
+    return "\n".join(parts)
 
 
-def render_pools(report: Report, reveal: bool, by_pool: dict[int, list[Any]]) -> None:
+def render_pools(report: Report, reveal: bool, by_pool: dict[int, list[Any]], key: str) -> None:
     st.subheader("Pool preview")
     if not report.pools:
         st.caption("No compute pool will be deployed (harmony disabled, or no pools defined).")
@@ -357,57 +363,68 @@ def render_pools(report: Report, reveal: bool, by_pool: dict[int, list[Any]]) ->
                 flag = " " + SEVERITY_ICON[min((f.severity for f in findings), key=SEVERITY_RANK.get)]
             st.markdown(f"##### Pool {md(pool.name)}{flag}")
             table(pool_rows(pool, reveal))
-            cols = st.columns(len(_POOL_BLOCKS))
-            for col, (label, where, text) in zip(cols, pool_blocks(pool, reveal), strict=True):
-                col.markdown(f"**{label}**" + (f" · {md(where)}" if where else ""))
-                col.code(text, language="yaml")
+            st.code(pool_yaml(pool, reveal), language="yaml")
             render_findings_list(findings)
-            with st.expander(f"{len(pool.pods)} pod(s) and their DNS names"):
-                table([{"Pod": p, "DNS name": d} for p, d in zip(pool.pods, pool.dns_names, strict=False)])
+            # Lazy: the pods are rendered only while open.
+            pods = st.expander(
+                f"{len(pool.pods)} pod(s) and their DNS names", key=f"{key}_pods_{idx}", on_change="rerun"
+            )
+            if pods.open:
+                with pods:
+                    table(
+                        [{"Pod": p, "DNS name": d} for p, d in zip(pool.pods, pool.dns_names, strict=False)]
+                    )
 
 
-def download_payloads(report: Report, name: str) -> list[tuple[str, str, bytes, str]]:
-    """(label, file name, bytes, mime) for each download (once per session).
+@dataclass(frozen=True)
+class Download:
+    """One download: its label and file name, and how to make its bytes (on click)."""
 
-    Only the migrated values are unmasked. Another chart's file gets the reports only.
+    label: str
+    file_name: str
+    make: Callable[[], bytes]
+    mime: str
+
+
+def downloads(report: Report, name: str) -> list[Download]:
+    """The downloads of one report. Only the migrated values are unmasked; another chart's file
+    gets the reports only.
+
+    The bytes are made when the user clicks (Streamlit's deferred downloads), never kept: a
+    session with a 4 MiB file would otherwise hold four more copies of it, twice over (here and
+    in Streamlit's media store) for as long as it lives.
     """
-    return session_memo(
-        "_downloads", analysis.report_key(report, name), lambda: _download_payloads(report, name)
-    )
-
-
-def _download_payloads(report: Report, name: str) -> list[tuple[str, str, bytes, str]]:
     out = []
     if report.migrated_yaml is not None and report.status != "not-adaptive":
         out.append(
-            (
+            Download(
                 "Migrated values",
                 files.migrated_name(name),
-                report.migrated_yaml.encode("utf-8"),
+                lambda: (report.migrated_yaml or "").encode("utf-8"),
                 "application/yaml",
             )
         )
         out.append(
-            (
+            Download(
                 "Redacted copy (for sharing)",
                 files.redacted_name(name),
-                (report.migrated_yaml_shown() or "").encode("utf-8"),
+                lambda: (report.migrated_yaml_shown() or "").encode("utf-8"),
                 "application/yaml",
             )
         )
     out.append(
-        (
+        Download(
             "Report (Markdown)",
             files.report_name(name, "md"),
-            report.to_markdown(reveal_secrets=False).encode(),
+            lambda: report.to_markdown(reveal_secrets=False).encode(),
             "text/markdown",
         )
     )
     out.append(
-        (
+        Download(
             "Report (JSON)",
             files.report_name(name, "json"),
-            report.to_json(reveal_secrets=False).encode(),
+            lambda: report.to_json(reveal_secrets=False).encode(),
             "application/json",
         )
     )
@@ -416,15 +433,15 @@ def _download_payloads(report: Report, name: str) -> list[tuple[str, str, bytes,
 
 def render_downloads(report: Report, name: str, key: str) -> None:
     st.subheader("Downloads")
-    payloads = download_payloads(report, name)
-    cols = st.columns(len(payloads))
-    for col, (label, file_name, data, mime) in zip(cols, payloads, strict=True):
+    offered = downloads(report, name)
+    cols = st.columns(len(offered))
+    for col, d in zip(cols, offered, strict=True):
         col.download_button(
-            label,
-            data=data,
-            file_name=file_name,
-            mime=mime,
-            key=f"{key}_dl_{file_name}",
+            d.label,
+            data=d.make,
+            file_name=d.file_name,
+            mime=d.mime,
+            key=f"{key}_dl_{d.file_name}",
             on_click="ignore",
             icon=":material/download:",
             width="stretch",
@@ -475,7 +492,7 @@ def render_report(
         render_change_cards(report, groups.by_change)
         render_findings_list(groups.other, title="**Other findings**")
         render_diff(report, name, reveal, key)
-        render_pools(report, reveal, groups.by_pool)
+        render_pools(report, reveal, groups.by_pool, key)
     # The last element of an analysis: tests (and screen readers) know the page is complete.
     with st.container(key=f"{key}_done"):
         st.caption(f"End of the analysis of {md(name)}.")

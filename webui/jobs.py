@@ -54,6 +54,23 @@ def analyze(
     return report
 
 
+def analyze_page(
+    data: bytes, *, left_title: str, right_title: str, **kwargs: Any
+) -> tuple[Report, tuple[str, dict[str, int]] | None]:
+    """`analyze`, and the masked side-by-side diff the page shows first, in one round trip."""
+    report = analyze(data, **kwargs)
+    diff = None
+    if report.migrated_yaml is not None and report.status != "not-adaptive":
+        diff = diff_view(
+            report.original_yaml,
+            report.migrated_yaml,
+            left_title=left_title,
+            right_title=right_title,
+            reveal=False,
+        )
+    return report, diff
+
+
 def chart_version(data: bytes, name: str) -> str:
     """The version of a chart package a user hands in (InputError when it is not one)."""
     return package_from_bytes(data, origin=name).version

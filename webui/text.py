@@ -102,10 +102,14 @@ def as_yaml_inline(value: Any) -> str:
     ).strip()
 
 
-def table(rows: list[dict[str, Any]]) -> None:
-    """A static table. st.table renders cells as Markdown, so every cell is escaped with `md`."""
+def table(rows: list[dict[str, Any]], *, prose: tuple[str, ...] = ()) -> None:
+    """A static table. st.table renders cells as Markdown, so every cell is escaped with `md`;
+    the `prose` columns hold the engine's sentences, whose `code spans` stay (`md_rich`)."""
     st.table(
-        [{k: "" if v is None else md(v) for k, v in row.items()} for row in rows],
+        [
+            {k: "" if v is None else (md_rich(v) if k in prose else md(v)) for k, v in row.items()}
+            for row in rows
+        ],
         hide_index=True,
     )
 

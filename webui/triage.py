@@ -8,24 +8,25 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from dataclasses import dataclass, replace
 
 from migrator.report import Report
 from webui import files
 from webui.analysis import Failure
 from webui.files import InputFile, Skipped
-from webui.text import STATUS_LABEL, STATUS_ORDER, md
+from webui.text import STATUS_LABEL, STATUS_ORDER
 from webui.verdict import by_severity
 
 COLUMNS = [
     "File",
     "Status",
     "Detected",
+    "Most severe finding",
     "Critical",
     "Warnings",
     "Pools",
     "GPUs",
-    "Most severe finding",
     "Release",
     "Namespace",
 ]
@@ -109,6 +110,15 @@ def _csv_cell(value: object) -> object:
     return value
 
 
+_MD_CELL = re.compile(r"([\\`*_\[\]<>|#])")
+
+
+def md_cell(text: object) -> str:
+    """Text for the combined report's Markdown: what would make a link, an emphasis, HTML or a
+    table cell boundary escaped, the rest (dots, dashes, slashes) left readable."""
+    return _MD_CELL.sub(r"\\\1", str(text).replace("\r", " ").replace("\n", " "))
+
+
 def _demoted(markdown: str) -> list[str]:
     """A file's report under the combined report's headings: every heading one level down."""
     out, fence = [], None
@@ -145,24 +155,24 @@ def combined_report(entries: list[Entry], skipped: list[Skipped], target: str) -
         r = row(e)
         cells = [
             str(i),
-            f"[{md(e.item.name)}](#file-{i})",
-            str(r["Status"]),
-            f"{md(e.release)} / {md(e.namespace)}",
-            md(r["Detected"]),
+            f"[{md_cell(e.item.name)}](#file-{i})",
+            md_cell(r["Status"]),
+            f"{md_cell(e.release)} / {md_cell(e.namespace)}",
+            md_cell(r["Detected"]),
             str(r["Critical"]),
             str(r["Warnings"]),
             str(r["Pools"]),
             str(r["GPUs"]),
-            md(r["Most severe finding"]),
+            md_cell(r["Most severe finding"]),
         ]
-        parts.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
+        parts.append("| " + " | ".join(cells) + " |")
     if skipped:
         parts += ["", "## Skipped", ""]
-        parts += [f"- {md(s.name)}: {s.reason}" for s in skipped]
+        parts += [f"- {md_cell(s.name)}: {s.reason}" for s in skipped]
     for i, e in enumerate(entries, start=1):
-        parts += ["", "---", "", f'<a id="file-{i}"></a>', "", f"## {i}. {md(e.item.name)}", ""]
+        parts += ["", "---", "", f'<a id="file-{i}"></a>', "", f"## {i}. {md_cell(e.item.name)}", ""]
         if isinstance(e.result, Failure):
-            parts.append(f"{STATUS_WORDS[e.status]}: {md(e.result.one_line())}")
+            parts.append(f"{STATUS_WORDS[e.status]}: {md_cell(e.result.one_line())}")
             if e.result.snippet:
                 parts += ["", "```", e.result.snippet.replace("```", "` ` `"), "```"]
         else:

@@ -138,10 +138,16 @@ def render_name_checks(release: str, namespace: str, report: Report | None) -> N
     for f in problems:
         st.error(f"**`{code_text(f.code)}`**: {md_rich(f.message)}", icon=":material/badge:")
     collision = any(f.code == "name-collision" for f in problems)
-    with st.expander(
+    # Lazy (rendered only while open), and open by itself when the names collide.
+    names_open = st.expander(
         f"Names the chart makes for release {md(release)}" + (" — they collide" if collision else ""),
         expanded=collision,
-    ):
+        key=f"names_{'collide' if collision else 'ok'}_{release}",
+        on_change="rerun",
+    )
+    if not names_open.open:
+        return
+    with names_open:
         st.caption(
             "Each component is named `<release>-adaptive-<component>` (just `<release>-<component>` "
             "when the release name contains `adaptive`), cut to 30 characters; a pool's StatefulSet "
@@ -220,8 +226,14 @@ def render_verdict(report: Report) -> None:
         render_fit(report)
         return
     if report.detected.evidence:
-        with st.expander(f"Why this range: {len(report.detected.evidence)} key(s) in the file"):
-            table([{"Key": e.path, "Says": e.says, "Line": e.line} for e in report.detected.evidence])
+        why = st.expander(
+            f"Why this range: {len(report.detected.evidence)} key(s) in the file",
+            key=f"evidence_{report.source}",
+            on_change="rerun",
+        )
+        if why.open:  # lazy: rendered only while open
+            with why:
+                table([{"Key": e.path, "Says": e.says, "Line": e.line} for e in report.detected.evidence])
     else:
         st.caption("No key in the file tells the chart version apart (an empty or minimal file).")
     for note in report.notes:
