@@ -17,6 +17,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -55,9 +56,30 @@ def _healthy(url: str) -> bool:
         return False
 
 
+@dataclass
+class Server:
+    """A running `streamlit run app.py`: where it answers, its process (for its memory), its log."""
+
+    url: str
+    pid: int
+    log: Path
+
+    def rss(self) -> int:
+        """Resident bytes of the server process itself (its worker processes are not counted)."""
+        for line in Path(f"/proc/{self.pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+        raise AssertionError("no VmRSS")
+
+    def maps(self) -> str:
+        return Path(f"/proc/{self.pid}/maps").read_text()
+
+
 @contextlib.contextmanager
-def streamlit_server(log_dir: Path) -> Iterator[str]:
-    """`streamlit run app.py` on a free port, headless; yields its URL once healthy, then stops it."""
+def streamlit_server(
+    log_dir: Path, *, env: dict[str, str] | None = None, args: tuple[str, ...] = ()
+) -> Iterator[Server]:
+    """`streamlit run app.py` on a free port, headless; yields it once healthy, then stops it."""
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
     log_path = log_dir / f"server-{port}.log"
@@ -75,11 +97,13 @@ def streamlit_server(log_dir: Path) -> Iterator[str]:
                 "127.0.0.1",
                 "--server.port",
                 str(port),
+                *args,
             ],
             cwd=ROOT,
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
+            env={**os.environ, **(env or {})},
         )
     try:
         deadline = time.monotonic() + 60
@@ -89,7 +113,7 @@ def streamlit_server(log_dir: Path) -> Iterator[str]:
             if time.monotonic() > deadline:
                 pytest.fail(f"streamlit did not become healthy in 60 s:\n{log_path.read_text()}")
             time.sleep(0.2)
-        yield url
+        yield Server(url, proc.pid, log_path)
     finally:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(proc.pid, signal.SIGTERM)
@@ -104,16 +128,21 @@ def streamlit_server(log_dir: Path) -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with streamlit_server(tmp_path_factory.mktemp("streamlit")) as url:
-        yield url
+def app_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    with streamlit_server(tmp_path_factory.mktemp("streamlit")) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def app_url(app_server: Server) -> str:
+    return app_server.url
 
 
 @pytest.fixture
 def fresh_app_url(tmp_path: Path) -> Iterator[str]:
     """A server of its own, that no other test has visited yet."""
-    with streamlit_server(tmp_path) as url:
-        yield url
+    with streamlit_server(tmp_path) as server:
+        yield server.url
 
 
 @pytest.fixture(scope="session")
@@ -228,3 +257,47 @@ def fresh_session(browser, fresh_app_url):
     s = Session(browser, fresh_app_url)
     yield s
     s.close()
+
+
+# The time limit of the server the isolation test runs against (ADAPTIVE_ANALYSIS_TIMEOUT).
+LIMITED_TIMEOUT_S = 5
+
+
+@pytest.fixture(scope="session")
+def limited_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """A server of its own whose analyses are stopped after LIMITED_TIMEOUT_S seconds."""
+    with streamlit_server(
+        tmp_path_factory.mktemp("limited"), env={"ADAPTIVE_ANALYSIS_TIMEOUT": str(LIMITED_TIMEOUT_S)}
+    ) as server:
+        yield server
+
+
+@pytest.fixture
+def server_factory(tmp_path: Path):
+    """Start servers of their own (`make(env=..., args=...)`), stopped after the test."""
+    with contextlib.ExitStack() as stack:
+        count = 0
+
+        def make(**kwargs) -> Server:
+            nonlocal count
+            count += 1
+            folder = tmp_path / f"server-{count}"
+            folder.mkdir()
+            return stack.enter_context(streamlit_server(folder, **kwargs))
+
+        yield make
+
+
+@pytest.fixture
+def session_on(browser):
+    """Browser sessions on any server's URL (`make(url)`), closed after the test."""
+    made: list[Session] = []
+
+    def make(url: str, **kwargs) -> Session:
+        s = Session(browser, url, **kwargs)
+        made.append(s)
+        return s
+
+    yield make
+    for s in made:
+        s.close()
