@@ -484,8 +484,8 @@ LISTED: list[Mutant] = [
     M(
         "web-table-unescaped",
         "webui/text.py",
-        '[{k: "" if v is None else md(v) for k, v in row.items()} for row in rows],',
-        '[{k: "" if v is None else str(v) for k, v in row.items()} for row in rows],',
+        '{k: "" if v is None else (md_rich(v) if k in prose else md(v)) for k, v in row.items()}',
+        '{k: "" if v is None else str(v) for k, v in row.items()}',
         ["tests/test_app.py::test_html_in_values_and_file_name_is_text_not_markup", CAUGHT],
     ),
     M(
