@@ -83,9 +83,16 @@ else:
     else:
         st.caption("None.")
     st.markdown(f"**Keys added** ({len(diff['added'])})")
-    st.markdown(
-        "\n".join(f"- `{ui.code_text(path)}`" for path in diff["added"]) if diff["added"] else "None."
-    )
+    if diff["added"]:
+        # Three columns: a new version can add dozens of keys.
+        cols = st.columns(3)
+        third = -(-len(diff["added"]) // 3)
+        for i, col in enumerate(cols):
+            chunk = diff["added"][i * third : (i + 1) * third]
+            if chunk:
+                col.markdown("\n".join(f"- `{ui.code_text(path)}`" for path in chunk))
+    else:
+        st.caption("None.")
     st.markdown(f"**Defaults changed** ({len(diff['defaults'])})")
     if diff["defaults"]:
         ui.table([{"Key": p, f"Default in {old}": a, f"Default in {new}": b} for p, a, b in diff["defaults"]])

@@ -11,7 +11,7 @@ import streamlit as st
 from migrator.chart.packages import shipped_versions
 from migrator.report import LedgerEntry, RenderProof, Report
 from migrator.versions import Version
-from webui.text import as_yaml_inline, code_text, md, md_rich, table
+from webui.text import as_yaml_inline, code_text, html_table, md, md_rich, table
 from webui.verdict import render_findings_list
 
 PROOF_TEXT = {
@@ -20,6 +20,7 @@ PROOF_TEXT = {
     "fails": ("red", "refuses to render"),
     "not-run": ("gray", "not rendered"),
 }
+LEDGER_WIDTHS = {"Severity": "9%", "Change": "12%", "Object": "22%", "Becomes": "19%", "Consequence": "38%"}
 CHANGE_TEXT = {
     "created": "created",
     "deleted": "deleted",
@@ -118,8 +119,8 @@ def render_ledger(report: Report, key: str) -> None:
         "(most severe first)."
     )
     if consequential:
-        # A static table: the consequences wrap and are read whole.
-        table(ledger_rows(consequential), prose=("Consequence",))
+        # A static table whose consequence column has the room: the consequences are read whole.
+        st.html(html_table(ledger_rows(consequential), LEDGER_WIDTHS, prose=("Consequence",)))
     if quiet:
         # Lazy: rendered only while open.
         exp = st.expander(

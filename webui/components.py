@@ -332,12 +332,12 @@ def pool_yaml(pool: Any, reveal: bool) -> str:
     """The pool's nested values (resources, node selector, tolerations) as one YAML text, where
     each comes from as a comment; masked unless revealed."""
     parts = []
-    for label, attr, chart_key in _POOL_BLOCKS:
+    for _label, attr, chart_key in _POOL_BLOCKS:
         value = mask_value(getattr(pool, attr, None), reveal, ("harmony", chart_key))
         where = _source(pool, attr, chart_key, "")
         text = as_yaml({chart_key: value})
         head, _, rest = text.partition("\n")
-        parts.append(f"{head}  # {label}: {where}" + (f"\n{rest}" if rest else "") if where else text)
+        parts.append(f"{head}  # {where}" + (f"\n{rest}" if rest else "") if where else text)
     return "\n".join(parts)
 
 

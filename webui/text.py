@@ -9,6 +9,7 @@ be smuggled in), into `st.code`/`st.text`/dataframes (plain text), or through
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from typing import Any
@@ -112,6 +113,35 @@ def table(rows: list[dict[str, Any]], *, prose: tuple[str, ...] = ()) -> None:
         ],
         hide_index=True,
     )
+
+
+_CODE_SPAN = re.compile(r"`([^`\n]+)`")
+TABLE_CSS = """<style>
+.ui-table { width: 100%; border-collapse: collapse; font-size: 0.9rem; table-layout: fixed; }
+.ui-table th, .ui-table td { border: 1px solid rgba(128,128,128,0.25); padding: 0.3rem 0.5rem;
+  text-align: left; vertical-align: top; overflow-wrap: anywhere; }
+.ui-table th { font-weight: 600; opacity: 0.8; }
+.ui-table code { font-size: 0.85em; padding: 0.05em 0.25em; border-radius: 0.25rem;
+  background: rgba(128,128,128,0.15); }
+</style>"""
+
+
+def html_cell(value: Any, prose: bool = False) -> str:
+    """One cell's HTML: every character escaped; in `prose`, the engine's `code spans` become <code>."""
+    text = html.escape("" if value is None else str(value))
+    return _CODE_SPAN.sub(r"<code>\1</code>", text) if prose else text
+
+
+def html_table(rows: list[dict[str, Any]], widths: dict[str, str], *, prose: tuple[str, ...] = ()) -> str:
+    """A static table with column widths (st.table sizes columns by their content), as HTML in
+    which every cell is escaped (`html_cell`): the only markup is ours."""
+    columns = list(rows[0]) if rows else list(widths)
+    head = "".join(f'<th style="width:{widths.get(c, "auto")}">{html.escape(c)}</th>' for c in columns)
+    body = "".join(
+        "<tr>" + "".join(f"<td>{html_cell(row.get(c), c in prose)}</td>" for c in columns) + "</tr>"
+        for row in rows
+    )
+    return f'{TABLE_CSS}<table class="ui-table"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
 
 
 def status_label(status: str) -> str:

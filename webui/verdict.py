@@ -216,15 +216,16 @@ def render_verdict(report: Report) -> None:
         if report.source_version
         else f" · to chart {md(report.target)}"
     )
+    if report.status == "not-adaptive":  # no chart range to speak of: the evidence instead
+        st.markdown(f"{crit} critical, {warn} warning{'s' if warn != 1 else ''}")
+        render_fit(report)
+        return
     st.markdown(
         f"{crit} critical, {warn} warning{'s' if warn != 1 else ''} · detected chart range: "
         f"**{md(report.detected.label)}**"
         + (" (the file mixes old and new layouts: conflict)" if report.detected.conflict else "")
         + path
     )
-    if report.status == "not-adaptive":
-        render_fit(report)
-        return
     if report.detected.evidence:
         why = st.expander(
             f"Why this range: {len(report.detected.evidence)} key(s) in the file",

@@ -97,7 +97,9 @@ def test_thirty_files(session, capsys):
     assert name == "migrated-values-redacted.zip" and all(n.endswith(".redacted.yaml") for n in names)
     assert 0 < len(names) <= len(changed) and label.endswith(f".zip, {len(names)})")
     assert not any("airflow" in n or "broken" in n for n in names)
-    session.screenshot("triage", max_height=1500)
+    session.screenshot(
+        "triage", max_height=1700, anchor=main.get_by_role("heading", name="Triage customers' values files")
+    )
     # Filter by status: only the unreadable one.
     pills = main.locator('[data-testid="stButtonGroup"]')
     for _ in range(10):

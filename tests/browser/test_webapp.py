@@ -18,7 +18,7 @@ LEGACY = EXAMPLES / "values-0.17-era.yaml"
 ERA24 = EXAMPLES / "values-0.24-era.yaml"
 CURRENT = EXAMPLES / "values-current.yaml"
 CORPUS_023 = ROOT.parent / "shared" / "corpus" / "adaptive--values-0.23.0.yaml"
-PAGE_LOAD_BOUND_S = 5.0  # generous; the target is 1 s, and the figure is printed
+PAGE_LOAD_BOUND_S = 10.0  # generous (the machine is shared; the target is 1 s on a quiet one); printed
 
 pytestmark = pytest.mark.browser
 
@@ -251,6 +251,11 @@ def test_changes_page_lists_the_catalogue(session):
         assert main.get_by_role("heading", name=f"{change.version} · {title}").count() == 1
     assert main.locator(".sbs-diff").count() == len(migrator.catalogue())
     session.screenshot("changes")
+    # Between two versions: removed keys link to the change that migrates them.
+    between = main.get_by_role("heading", name="What changed between two versions")
+    assert main.locator('a[href="#change-service-account-split"]').count() >= 1
+    assert main.get_by_text("not automated").count() >= 1
+    session.screenshot("changes-versions", anchor=between, max_height=1000)
 
 
 @pytest.mark.skipif(not CORPUS_023.exists(), reason="../shared/corpus is not beside the checkout")
@@ -359,7 +364,7 @@ def test_cluster_section_and_the_version_the_release_runs_now(session):
     assert heading.is_visible()
     assert main.get_by_text(f"Now: your original values, chart {expected.source_version}").count() == 1
     renamed = next(e for e in expected.ledger if e.change == "renamed")
-    ledger = main.locator('[data-testid="stTable"]', has_text="Consequence")
+    ledger = main.locator("table.ui-table", has_text="Consequence")
     ledger.get_by_text(f"{renamed.kind}/{renamed.new_name}").wait_for()  # tables load lazily
     # A field diff on demand.
     main.get_by_text(f"{renamed.kind}/{renamed.name}:", exact=False).first.click()
