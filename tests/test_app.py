@@ -483,7 +483,9 @@ def test_invalid_input_shows_the_engines_line_and_snippet(data):
     if err.snippet is not None:
         # The snippet shown is the engine's, under the line number the engine gave.
         assert [c.value.split("\n")[0] for c in at.code] == [err.snippet]
-        assert any(f"(line {err.line})" in c.value for c in at.caption)
+        assert any(
+            c.value.startswith(f"Line {err.line} of the file, where the reader stopped") for c in at.caption
+        )
     assert "Verdict" not in subheaders(at) and not at.get("html")
 
 

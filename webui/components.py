@@ -160,10 +160,10 @@ def render_failure(failure: Failure, name: str | None = None) -> None:
     where = f" {md(name)}" if name else ""
     st.error(f"**{title}{where}**: {md_rich(failure.one_line())}", icon=":material/block:")
     if failure.snippet is not None:
-        caption = "The offending line"
-        if failure.line is not None:
-            caption += f" (line {failure.line})"
-        st.caption(caption)
+        # The engine's snippet is the line where its reader stopped (`InputError.line`); for a
+        # bracket or quote left open, the message names the line where it was opened.
+        where = f"Line {failure.line} of the file" if failure.line is not None else "The line"
+        st.caption(f"{where}, where the reader stopped:")
         pointer = ""
         if failure.column is not None and failure.column >= 1 and len(failure.snippet) < 400:
             pointer = "\n" + " " * (failure.column - 1) + "^"
