@@ -165,8 +165,10 @@ def analyze(
                 blocked_reason=ctx.blocked_reason,
             )
         )
-        # Lines of a change's findings refer to the file as the user gave it.
-        report.findings += [_with_line(f, doc, force=True) for f in ctx.findings]
+        # A change's findings point into the file as the user gave it, but a key the change
+        # creates (a value to fill in) is found where it is: in the migrated file.
+        migrated = None if status == "blocked" else current
+        report.findings += [_change_line(f, doc, migrated) for f in ctx.findings]
         if status == "applied":
             report.moved += ctx.moved
             report.dropped += ctx.dropped
@@ -192,7 +194,11 @@ def analyze(
             for f in keys.key_findings(current.data, report.target, report.ledger)
             if f.path not in reported
         ]
-    conclude(report, None if blocked else current)
+    report.findings = [
+        replace(f, line_in="migrated") if f.line is not None and f.line_in is None else f
+        for f in report.findings
+    ]
+    conclude(report, doc, None if blocked else current)
     report.findings.sort(key=lambda f: SEVERITY_ORDER[f.severity])
     return report
 
@@ -263,6 +269,16 @@ def _preview_and_validate(report: Report, doc: Document, target: Version) -> Non
     )
     report.pools = pools
     report.findings += [_with_line(f, doc) for f in findings]
+
+
+def _change_line(finding: Finding, original: Document, migrated: Document | None) -> Finding:
+    """The line of a change's finding: in the input where its key is, else where the change put it."""
+    path = parse_path(finding.path) if finding.path and finding.path not in ("release", "namespace") else ()
+    if not path:
+        return replace(finding, line_in="input") if finding.line is not None else finding
+    if not original.has(path) and migrated is not None and migrated.has(path):
+        return replace(finding, line=migrated.line_of(path), line_in="migrated")
+    return replace(finding, line=original.line_of(path), line_in="input")
 
 
 def _with_line(finding: Finding, doc: Document, *, force: bool = False) -> Finding:

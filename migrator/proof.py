@@ -9,6 +9,7 @@ the service accounts, the honest `status` and the `next_steps`.
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import replace
 from typing import Any
 
 from migrator.chart import kube, ledger, packages
@@ -419,10 +420,26 @@ def _service_accounts(rendered: Rendered) -> dict[str, str]:
 # -- status and next steps ---------------------------------------------------------------
 
 
-def conclude(report: Report, migrated: Document | None) -> None:
+def conclude(report: Report, original: Document, migrated: Document | None) -> None:
     """The honest status and the next steps, once every finding is in (with or without renders)."""
     _status(report)
+    if report.status == "blocked":
+        # No migrated file is handed back: its lines mean nothing to the user; the input's do.
+        moved = {m.target: m.source for m in report.moved}
+        report.findings = [_input_line(f, original, moved) for f in report.findings]
+        migrated = None
     report.next_steps = next_steps(report, migrated)
+
+
+def _input_line(finding: Finding, original: Document, moved: dict[str, str]) -> Finding:
+    """A migrated file's line, told in the input: where the key is, or the key it was moved from."""
+    if finding.line_in != "migrated":
+        return finding
+    source = moved.get(finding.path, finding.path) if finding.path else ""
+    path = parse_path(source) if source else ()
+    if path and original.has(path):
+        return replace(finding, line=original.line_of(path), line_in="input")
+    return replace(finding, line=None, line_in=None)
 
 
 def _status(report: Report) -> None:

@@ -54,6 +54,8 @@ class Finding:
     line: int | None = None
     change_id: str | None = None
     object: str | None = None  # a rendered Kubernetes object it is about, `Kind/name`
+    # Which file `line` is a line of: "input" (the file as given) or "migrated" (the file handed back).
+    line_in: Literal["input", "migrated"] | None = None
 
 
 @dataclass(frozen=True)

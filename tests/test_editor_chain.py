@@ -16,9 +16,14 @@ import migrator.engine as engine
 from migrator.context import ChangeContext
 from migrator.editor import Document, EditError, Editor, Keep, NeedsFlush
 from migrator.registry import BreakingChange
+from migrator.report import ChartFit
 from migrator.yamldoc import parse_path
 
 TEXT = "a:\n  x: 1  # the x\n  k: 2\nb:\n  z: 3\nc: 4\n"
+
+
+def _synthetic_fit(data: object) -> ChartFit:
+    return ChartFit(True, "a synthetic chain of changes on a tiny file")
 
 
 def _change(change_id: str, version: str, apply) -> BreakingChange:  # type: ignore[no-untyped-def]
@@ -102,6 +107,7 @@ def test_a_change_that_needs_rewritten_positions_runs_again_after_a_flush(monkey
 
     changes = (_change("create-w", "0.17.0", create_w), _change("extend-w", "0.18.0", extend_w))
     monkeypatch.setattr(engine, "all_changes", lambda: changes)
+    monkeypatch.setattr(engine.keys, "fit", _synthetic_fit)  # the tiny file is no chart's values
     report = engine.analyze(TEXT, target="0.18.0", prove_with_helm=False)
     assert calls == ["extend", "extend"]  # stopped once by NeedsFlush, then run on the new text
     assert [c.status for c in report.changes] == ["applied", "applied"]
@@ -118,6 +124,7 @@ def test_a_blocked_change_leaves_no_edit_behind(monkeypatch) -> None:
 
     changes = (_change("blocks", "0.17.0", edit_then_block), _change("edits", "0.18.0", harmless))
     monkeypatch.setattr(engine, "all_changes", lambda: changes)
+    monkeypatch.setattr(engine.keys, "fit", _synthetic_fit)  # the tiny file is no chart's values
     report = engine.analyze(TEXT, target="0.18.0", prove_with_helm=False)
     assert report.status == "blocked" and report.migrated_yaml is None
     assert [c.status for c in report.changes] == ["blocked", "applied"]
@@ -133,6 +140,7 @@ def test_a_wrong_edit_found_at_the_end_is_pinned_on_its_change(monkeypatch) -> N
 
     changes = (_change("fine", "0.17.0", fine), _change("wrong", "0.18.0", wrong))
     monkeypatch.setattr(engine, "all_changes", lambda: changes)
+    monkeypatch.setattr(engine.keys, "fit", _synthetic_fit)  # the tiny file is no chart's values
     report = engine.analyze(TEXT, target="0.18.0", prove_with_helm=False)
     assert [c.status for c in report.changes] == ["applied", "blocked"]
     assert report.status == "blocked" and report.migrated_yaml is None
