@@ -43,6 +43,9 @@ FILL_CODES = frozenset(
         "value-required",
     }
 )
+# Findings that leave the file right but the deployment waiting for the user: a key to add to
+# an existing Secret of theirs (status needs-input too, and `check` exits 4).
+WAITS_FOR_USER_CODES = FILL_CODES | {"existing-secret-keys"}
 MAX_OBJECT_FINDINGS = 20
 # Preview findings that already explain a pool StatefulSet Helm renders as invalid YAML.
 BROKEN_DOCUMENT_CODES = frozenset({"requests-dropped", "limits-dropped", "node-selector-invalid-yaml"})
@@ -198,7 +201,9 @@ def _refusal_findings(report: Report, rendered: Rendered, doc: Document) -> None
             path,
             f"Chart {rendered.chart_version} refuses to render these values"
             + (f" ({refusal.template})" if refusal.template else "")
-            + f": “{mask_string(refusal.message)}”. {advice} `helm upgrade` fails until then.",
+            + f": “{mask_string(refusal.message)}”. "
+            + (f"{advice} " if advice else "")
+            + "`helm upgrade` fails until then.",
             line,
         )
     )
@@ -450,7 +455,7 @@ def _status(report: Report) -> None:
         report.status = "blocked"
         report.migrated_yaml = None
         return
-    if any(f.code in FILL_CODES for f in report.findings) or (proof and proof.placeholders):
+    if any(f.code in WAITS_FOR_USER_CODES for f in report.findings) or (proof and proof.placeholders):
         report.status = "needs-input"
 
 

@@ -34,14 +34,14 @@ def _report(**kwargs) -> Report:
 def test_a_placeholder_the_render_needed_makes_the_file_need_input_even_without_a_finding() -> None:
     proof = RenderProof("0.48.2", "needs-input", placeholders=[PlaceholderValue("secrets.x", 7, "required")])
     report = _report(render=proof, migrated_yaml="secrets:\n  x: ''\n")
-    conclude(report, None)
+    conclude(report, Document("{}\n"), None)
     assert report.status == "needs-input"
     assert [(s.kind, s.path) for s in report.next_steps][:1] == [("fill", "secrets.x")]
 
 
 def test_a_clean_render_and_no_finding_leave_the_status_alone() -> None:
     report = _report(render=RenderProof("0.48.2", "ok"), migrated_yaml="a: 1\n")
-    conclude(report, None)
+    conclude(report, Document("{}\n"), None)
     assert report.status == "migrated"
 
 

@@ -108,7 +108,8 @@ def apply(ctx: ChangeContext) -> None:
                     f"db-{name}-missing",
                     "critical",
                     (*DB, name),
-                    f"No database {name} is set, and the chart from 0.18.0 requires `secrets.db.{name}`.",
+                    f"No database {'name' if name == 'database' else name} is set, and the chart from 0.18.0 "
+                    f"requires `secrets.db.{name}`.",
                 )
         ctx.summary = "Removed the empty `secrets.dbUrl`."
         return

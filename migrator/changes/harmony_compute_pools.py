@@ -60,6 +60,20 @@ def _legacy_pool_findings(ctx: ChangeContext) -> None:
         )
 
 
+def _partition_changes(ctx: ChangeContext, old_key: object, new_key: str, name: str) -> None:
+    ctx.finding(
+        "partition-key-changed",
+        "warning",
+        PARTITION if ctx.has(PARTITION) else HARMONY,
+        f"The workers' partition key changes from `{old_key}` to `{new_key}` (the chart now derives it "
+        f"from the pool name `{name}`). Workers register under the new partition after the upgrade.",
+    )
+    ctx.manual(
+        f"Expect harmony workers to register under partition `{new_key}` instead of `{old_key}`; "
+        "update anything that refers to the old partition name."
+    )
+
+
 def apply(ctx: ChangeContext) -> None:
     present = [p for p in (GROUP, REPLICAS, PARTITION) if ctx.has(p)]
     if not present:
@@ -97,6 +111,8 @@ def apply(ctx: ChangeContext) -> None:
                 present[0],
             )
             return
+        if ctx.has(PARTITION) and str(old_key) != new_key:
+            _partition_changes(ctx, old_key, new_key, name)  # the pool does not keep the old key
         for path in present:
             ctx.editor.remove_key(path)
             ctx.drop(path, "it repeated what `harmony.computePools` already says")
@@ -104,17 +120,7 @@ def apply(ctx: ChangeContext) -> None:
         return
 
     if str(old_key) != new_key:
-        ctx.finding(
-            "partition-key-changed",
-            "warning",
-            PARTITION if ctx.has(PARTITION) else HARMONY,
-            f"The workers' partition key changes from `{old_key}` to `{new_key}` (the chart now derives it "
-            f"from the pool name `{name}`). Workers register under the new partition after the upgrade.",
-        )
-        ctx.manual(
-            f"Expect harmony workers to register under partition `{new_key}` instead of `{old_key}`; "
-            "update anything that refers to the old partition name."
-        )
+        _partition_changes(ctx, old_key, new_key, name)
 
     pool: dict = {}
     comments: dict = {(): ""}

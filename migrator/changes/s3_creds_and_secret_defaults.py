@@ -11,7 +11,8 @@ carried over as written).
 
 Finding codes:
 - `secret-default-removed` (critical): a required secret value is not set; the chart's
-  placeholder default is gone.
+  placeholder default is gone (a warning for the OIDC providers, which the chart does not
+  require: no one can sign in through SSO).
 - `secret-empty`: a required secret value is set but empty (critical; warning for an empty
   OIDC provider list).
 - `secret-placeholder` (critical): a secret value still holds the old chart's placeholder.
@@ -95,7 +96,7 @@ REQUIRED: tuple[tuple[tuple[str, ...], str, Callable[[Any], bool], str], ...] = 
     ),
     (
         ("secrets", "auth", "oidc", "providers"),
-        "a placeholder Google provider (`replace_client_id`)",
+        "a Google provider with `replace_client_id`",
         _placeholder_provider,
         "control-plane",
     ),
@@ -118,12 +119,14 @@ def _secret_findings(ctx: ChangeContext) -> None:
         value = ctx.get(path)
         name = f"`{format_path(path)}`"
         if not ctx.has(path):
+            providers = path[-1] == "providers"
             ctx.finding(
                 "secret-default-removed",
-                "critical",
+                "warning" if providers else "critical",
                 path,
-                f"{name} is not set. Up to 0.41 the chart filled in the placeholder {placeholder}; from "
-                f"{VERSION} it has no default, and the deployment gets an empty value. Set it.",
+                f"{name} is not set. Up to 0.41 the chart filled in {placeholder}; from "
+                f"{VERSION} it has no default, and the deployment gets an empty value"
+                + (": no one can sign in through SSO." if providers else ". Set it."),
             )
         elif value is None or value == "" or value == []:
             providers = path[-1] == "providers"

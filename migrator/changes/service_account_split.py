@@ -193,7 +193,7 @@ def apply(ctx: ChangeContext) -> None:
             "service-account-names",
             "info",
             GLOBAL,
-            "From 0.30.0 the pods run as: "
+            f"At chart {ctx.target} the pods run as: "
             + ", ".join(f"{section} `{names[section]}`" for section in COMPONENTS)
             + ".",
         )

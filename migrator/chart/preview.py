@@ -668,7 +668,8 @@ def _preview_one(
                     _path(path, field_name),
                     f"Pool {name!r} sets {field_name} to an empty value ({type_word(own_value)}), "
                     f"probably to clear it, but the chart treats empty as unset and uses the harmony-level "
-                    f"{field_name} instead ({sources[field_name]}). Set it at the harmony level, "
+                    f"{field_name} instead ({_from(sources, field_name)}). "
+                    "Set it at the harmony level, "
                     "or give the pool a non-empty value.",
                 )
             )
@@ -792,7 +793,8 @@ def _replicas(
                     "warning",
                     _path(path, "replicas"),
                     f"Pool {name!r} sets replicas: {written}, but the chart treats that as unset "
-                    "(`replicas | default 1`) and deploys ONE replica. To run no pods, remove the pool.",
+                    "(`replicas | default 1`) and deploys ONE replica. To run no pods at all, set "
+                    "`harmony.enabled: false` (the chart refuses an empty list of pools).",
                 )
             )
         return 1
