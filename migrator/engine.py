@@ -18,7 +18,7 @@ from migrator.models import validate_values
 from migrator.proof import conclude, prove
 from migrator.reader import Source, read_source
 from migrator.registry import BreakingChange, all_changes, get_change, known_options
-from migrator.report import SEVERITY_ORDER, ChangeOutcome, Finding, Report
+from migrator.report import SEVERITY_ORDER, ChangeOutcome, Detection, Finding, Report
 from migrator.secrets import mask_line, mask_yaml_text
 from migrator.versions import Version
 from migrator.yamldoc import parse_path, split_lines
@@ -126,11 +126,15 @@ def analyze(
         namespace=namespace,
         original_yaml=source.original,
         fit=chart_fit,
+        chart_origin=chart.origin if chart is not None else None,
     )
     if not chart_fit.adaptive:
         # Another chart's values: nothing is changed, rendered or written.
         report.status = "not-adaptive"
-        report.detected.pending = []
+        # No chart version is dated by another chart's keys.
+        report.detected = Detection(
+            label="not applicable: not the adaptive chart's values", pending=[], evidence=[]
+        )
         report.migrated_yaml = source.original
         report.findings.append(keys.not_adaptive_finding(chart_fit))
         return report

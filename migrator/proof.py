@@ -8,6 +8,8 @@ the service accounts, the honest `status` and the `next_steps`.
 
 from __future__ import annotations
 
+import os
+import shlex
 from collections import Counter
 from dataclasses import replace
 from typing import Any
@@ -500,6 +502,10 @@ def next_steps(report: Report, migrated: Document | None = None) -> list[NextSte
 
 
 def upgrade_command(report: Report, file_name: str = "values.migrated.yaml") -> str:
+    """`helm upgrade` with the migrated file: from the chart's repository, or the package handed in."""
+    if report.chart_origin:
+        chart = shlex.quote(os.path.basename(report.chart_origin.rstrip("/")) or report.chart_origin)
+        return f"helm upgrade {report.release} ./{chart} -n {report.namespace} -f {file_name}"
     return (
         f"helm upgrade {report.release} {CHART_REPOSITORY} --version {report.target} "
         f"-n {report.namespace} -f {file_name}"

@@ -46,6 +46,9 @@ class BreakingChange:
     # guide's label): the compute pools are "0.25.0" in the guide but chart 0.24.0 already
     # requires them. A migration to a target applies every change this version reaches.
     chart_version: str | None = None
+    # The section of the chart's upgrade guide (UPGRADE.md) on this change: its heading's anchor
+    # and the heading's words; None for a change the guide does not describe.
+    guide_section: tuple[str, str] | None = None
 
     @property
     def parsed_version(self) -> Version:

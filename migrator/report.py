@@ -254,6 +254,7 @@ class Report:
     release: str = "adaptive"
     namespace: str = "default"
     source_version: str | None = None  # the chart version the release runs now (the ledger's "from")
+    chart_origin: str | None = None  # the package the caller handed in for the target (None: shipped)
     render: RenderProof | None = None  # the target chart rendered with the migrated values
     source_render: RenderProof | None = None  # the source chart rendered with the original values
     ledger: list[LedgerEntry] = field(default_factory=list)
@@ -302,6 +303,7 @@ class Report:
             },
             "target": self.target,
             "from": self.source_version,
+            "chart_origin": self.chart_origin,
             "status": self.status,
             "release": self.release,
             "namespace": self.namespace,

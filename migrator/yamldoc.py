@@ -385,6 +385,18 @@ def _yaml_error(exc: MarkedYAMLError, lines: list[str]) -> InputError:
             "a tab character is used for indentation; YAML allows only spaces there "
             "(replace the tab with spaces)"
         )
+    elif exc.context and exc.context_mark is not None and _unclosed(exc):
+        # A bracket or quote left open: the fault is where it opened, not where the reader gave up.
+        opened = exc.context_mark
+        what = "quoted value" if "quoted" in exc.context else "flow collection ([ or {)"
+        stopped = line + 1 if line is not None else "the end"
+        return InputError(
+            f"invalid YAML: the {what} opened here is never closed (the reader stopped at line {stopped}: "
+            f"{problem})",
+            line=opened.line + 1,
+            column=opened.column + 1,
+            snippet=_snippet(lines, opened.line),
+        )
     elif exc.context:
         problem = (
             f"{problem} ({exc.context}, line {exc.context_mark.line + 1})" if exc.context_mark else problem
@@ -394,6 +406,17 @@ def _yaml_error(exc: MarkedYAMLError, lines: list[str]) -> InputError:
         line=line + 1 if line is not None else None,
         column=column + 1 if column is not None else None,
         snippet=snippet,
+    )
+
+
+def _unclosed(exc: MarkedYAMLError) -> bool:
+    context = exc.context or ""
+    opened, stopped = exc.context_mark, exc.problem_mark
+    return (
+        ("while parsing a flow" in context or "while scanning a quoted scalar" in context)
+        and opened is not None
+        and stopped is not None
+        and stopped.line > opened.line
     )
 
 

@@ -103,8 +103,9 @@ def test_tabs_inside_comments_and_values_are_fine() -> None:
     ("data", "line", "column", "snippet"),
     [
         (b"a: 1\n b: 2\n", 2, 3, " b: 2"),
-        (b"a: [1, 2\nb: 3\n", 2, 2, "b: 3"),
-        (b'a: 1\nb: "open\nc: 2\n', 4, 1, None),
+        # A bracket or quote left open: the line where it opened, not where the reader gave up.
+        (b"a: [1, 2\nb: 3\n", 1, 4, "a: [1, 2"),
+        (b'a: 1\nb: "open\nc: 2\n', 2, 4, 'b: "open'),
         (b"a: 1\n- b\n", 2, 1, "- b"),
         (b"a: *nowhere\n", 1, 4, "a: *nowhere"),
     ],

@@ -11,8 +11,8 @@ import streamlit as st
 
 from migrator.chart import names
 from migrator.proof import upgrade_command
+from migrator.registry import get_change
 from migrator.report import Finding, Report
-from migrator.versions import Version
 from migrator.yamldoc import parse_path
 from webui import files
 from webui.text import SEVERITY_ICON, SEVERITY_RANK, code_text, md, md_rich, status_label, table
@@ -267,26 +267,14 @@ def render_fit(report: Report) -> None:
 # what to do now
 
 
-def guide_anchor(version: str) -> str | None:
-    """The upgrade guide's section for a change of `version`: "0.29.x to 0.30.0" -> `#029x-to-0300`.
-
-    The guide has one section per minor release that breaks something (x.y.0); a patch release's
-    change (0.38.3) has none.
-    """
-    major, minor, patch = Version(version).parts
-    if patch != 0 or minor == 0:
-        return None
-    return f"#{major}{minor - 1}x-to-{major}{minor}{patch}"
-
-
 def guide_links(report: Report) -> list[tuple[str, str]]:
-    """(label, url) of the guide's section for each change that applies."""
+    """(label, url) of the guide's section on each change that applies (from the registry)."""
     out = []
     for change in report.changes:
-        anchor = guide_anchor(change.version) if change.status != "not-needed" else None
-        if anchor:
-            major, minor, _ = Version(change.version).parts
-            out.append((f"{major}.{minor - 1}.x to {change.version}: {change.title}", GUIDE_URL + anchor))
+        section = get_change(change.id).guide_section
+        if section and change.status != "not-needed":
+            anchor, words = section
+            out.append((words, GUIDE_URL + anchor))
     return out
 
 

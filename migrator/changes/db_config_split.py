@@ -172,6 +172,7 @@ def apply(ctx: ChangeContext) -> None:
 
 CHANGE = BreakingChange(
     id="db-config-split",
+    guide_section=("#017x-to-0180", "0.17.x to 0.18.0: Database Configuration Format"),
     version="0.18.0",
     title="Database settings split into separate fields",
     explanation=(

@@ -152,6 +152,7 @@ def apply(ctx: ChangeContext) -> None:
 
 CHANGE = BreakingChange(
     id="harmony-compute-pools",
+    guide_section=("#024x-to-0250", "0.24.x to 0.25.0: Harmony Compute Pools Configuration"),
     version="0.25.0",
     chart_version="0.24.0",  # the layout was committed with the bump to 0.24.0 (CHART.md)
     title="Harmony compute pools replace the single StatefulSet",

@@ -77,6 +77,7 @@ def apply(ctx: ChangeContext) -> None:
 
 CHANGE = BreakingChange(
     id="internal-jwt-key",
+    guide_section=("#047x-to-0480", "0.47.x to 0.48.0: Internal API JWT Private Key Required"),
     version=VERSION,
     title="Internal API JWT private key required",
     explanation=(

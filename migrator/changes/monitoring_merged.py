@@ -57,6 +57,7 @@ def apply(ctx: ChangeContext) -> None:
 
 CHANGE = BreakingChange(
     id="monitoring-merged",
+    guide_section=("#037x-to-0380", "0.37.x to 0.38.0: Monitoring Chart Merged into Adaptive Chart"),
     version=VERSION,
     title="Monitoring chart merged into this chart as `lgtm`",
     explanation=(

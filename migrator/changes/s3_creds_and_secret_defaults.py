@@ -245,6 +245,7 @@ def apply(ctx: ChangeContext) -> None:
 
 CHANGE = BreakingChange(
     id="s3-creds-and-secret-defaults",
+    guide_section=("#041x-to-0420", "0.41.x to 0.42.0: S3 Credentials and Secret Defaults"),
     version=VERSION,
     title="S3 credentials in `secrets.s3Creds`; no placeholder secrets",
     explanation=(

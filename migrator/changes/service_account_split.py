@@ -212,6 +212,7 @@ def apply(ctx: ChangeContext) -> None:
 
 CHANGE = BreakingChange(
     id="service-account-split",
+    guide_section=("#029x-to-0300", "0.29.x to 0.30.0: Service Account Split"),
     version="0.30.0",
     title="One service account per component",
     explanation=(

@@ -88,6 +88,7 @@ DISTINCTIVE_NESTED = frozenset(
 )
 ADAPTIVE_SHARE = 0.75  # of top-level keys, and of second-level keys, the chart must read
 DISTINCTIVE_SHARE = 0.5  # of top-level keys, when the file has a key only this chart has
+NEAR_CHECKS = 64  # keys tried for a typo of the chart's keys, per level
 
 
 # ---------------------------------------------------------------------------
@@ -735,10 +736,11 @@ def looks_adaptive(data: Any) -> AdaptiveVerdict:
             True, "the file sets only `global`: nothing tells it apart from this chart's values"
         )
     fit = [k for k in top if k in known_top]
-    # Typo-matching costs a string distance per key: skip it when even a typo in every other key
-    # could not lift the file to the share it needs (a file of 900 top-level keys takes no time).
-    could_fit = (len(fit) + 0.5 * (len(top) - len(fit))) / len(top) >= DISTINCTIVE_SHARE
-    near = [k for k in top if k not in known_top and could_fit and _near(k, known_top)]
+    # Typo-matching costs a string distance per key pair: it is tried on a bounded number of keys
+    # (the chart has a few dozen top-level keys; a file with hundreds of others is not its
+    # values whatever they are near), so a file of 300,000 keys costs no more than one of 60.
+    unknown = [k for k in top if k not in known_top]
+    near = [k for k in unknown[:NEAR_CHECKS] if _near(k, known_top)]
     foreign = [k for k in top if k not in known_top and k not in near]
     share = (len(fit) + 0.5 * len(near)) / len(top)
 
@@ -755,7 +757,7 @@ def looks_adaptive(data: Any) -> AdaptiveVerdict:
             second_total += 1
             if sub_name in known:
                 second_fit += 1
-            elif _near(sub_name, known):
+            elif len(foreign_second) < NEAR_CHECKS and _near(sub_name, known):
                 second_fit += 0.5
             else:
                 foreign_second.append(f"{name}.{sub_name}")
