@@ -682,3 +682,15 @@ def test_text_that_does_not_parse_is_masked_line_by_line(text):
     masked = mask_yaml_text(text)
     assert "pl-fallback-60" not in masked
     assert len(split_lines(masked)) == len(split_lines(text))
+
+
+def test_the_web_apps_structure_view_masks_by_content_and_keeps_a_changed_secret_changed() -> None:
+    from webui import jobs
+
+    old = "controlPlane:\n  extraEnvVars:\n    REDIS_URL: redis://app:hunter2@redis:6379\n"
+    new = "controlPlane:\n  extraEnvVars:\n    REDIS_URL: redis://app:hunter3@redis:6379\n"
+    entries = jobs.structure_view(old, new, reveal=False)
+    assert isinstance(entries, list) and "hunter" not in repr(entries)
+    assert [e["kind"] for e in entries] == ["changed"]
+    html, counts = jobs.diff_view(old, new, left_title="a", right_title="b", reveal=False)
+    assert "hunter" not in html and counts["changed"] == 1

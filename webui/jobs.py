@@ -17,8 +17,15 @@ from migrator import engine
 from migrator.chart.packages import package_from_bytes
 from migrator.errors import InputError
 from migrator.report import Report
-from migrator.secrets import MASK, is_secret_path, mask_yaml_text
-from migrator.sidebyside import TooLarge, align_rows, render_html, stats, structural_changes
+from migrator.secrets import mask_data, mask_yaml_text
+from migrator.sidebyside import (
+    TooLarge,
+    align_rows,
+    mark_changed_secrets,
+    render_html,
+    stats,
+    structural_changes,
+)
 from migrator.yamldoc import parse
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "values-0.17-era.yaml"
@@ -83,6 +90,8 @@ def diff_view(
     left = original if reveal else mask_yaml_text(original)
     right = left if migrated is None else (migrated if reveal else mask_yaml_text(migrated))
     rows = align_rows(left, right)
+    if not reveal and migrated is not None:
+        rows = mark_changed_secrets(rows, original, migrated)  # a changed secret must not look unchanged
     return render_html(rows, left_title=left_title, right_title=right_title), stats(rows)
 
 
@@ -91,9 +100,18 @@ def structure_view(original: str, migrated: str, *, reveal: bool) -> list[dict[s
     try:
         old = parse(original).data
         new = parse(migrated).data
-        return structural_changes(old, new, is_secret=None if reveal else is_secret_path, mask=MASK)
+        entries = structural_changes(old, new)
     except (InputError, TooLarge) as exc:
         return str(exc)
+    if reveal:
+        return entries
+    # Masked by what each value is and where it stands (URL credentials, tokens, env entries...),
+    # as everywhere else; a secret that changed still shows as changed, masked on both sides.
+    for entry in entries:
+        for side in ("old", "new"):
+            if side in entry:
+                entry[side] = mask_data(entry[side], entry["path"])
+    return entries
 
 
 def warm_up() -> bool:
