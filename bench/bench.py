@@ -49,7 +49,8 @@ from ruamel.yaml import YAML  # noqa: E402
 from migrator.chart.render import clear_render_cache  # noqa: E402
 from migrator.engine import analyze  # noqa: E402
 from migrator.errors import InputError  # noqa: E402
-from migrator.secrets import mask_yaml_text  # noqa: E402
+from migrator.report.markdown import report_markdown  # noqa: E402
+from migrator.report.secrets import mask_yaml_text  # noqa: E402
 
 CORPUS = REPO.parent / "shared" / "corpus"
 DEFAULTS_FILE = CORPUS / "adaptive--values-0.23.0.yaml"
@@ -233,7 +234,7 @@ def worst_case_run(data: bytes) -> dict[str, float]:
     if report is not None:
         for step, call in (
             ("to_json", report.to_json),
-            ("to_markdown", report.to_markdown),
+            ("to_markdown", lambda: report_markdown(report)),
             ("migrated_yaml_shown", report.migrated_yaml_shown),
         ):
             start = time.perf_counter()

@@ -9,10 +9,11 @@ Pure: no I/O beyond what the caller hands in, no Streamlit.
 
 from __future__ import annotations
 
+from migrator.changes.change import BreakingChange
+from migrator.changes.registry import all_changes
 from migrator.engine import analyze, load_document, migrate_text
 from migrator.errors import InputError
-from migrator.registry import BreakingChange, all_changes
-from migrator.report import Finding, PoolPreview, Report
+from migrator.report.model import Finding, PoolPreview, Report
 
 
 def catalogue() -> list[BreakingChange]:

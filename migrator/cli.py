@@ -23,12 +23,12 @@ import unicodedata
 from collections.abc import Sequence
 from pathlib import Path
 
+from migrator.changes.registry import all_changes, change_for_key
 from migrator.chart.packages import ChartPackage, package_from_bytes, package_from_folder, shipped_versions
 from migrator.engine import analyze
 from migrator.errors import InputError
-from migrator.registry import all_changes, change_for_key
-from migrator.report import Report
-from migrator.secrets import mask_data
+from migrator.report.model import Report
+from migrator.report.secrets import mask_data
 
 EXIT_OK, EXIT_PENDING, EXIT_UNREADABLE, EXIT_BLOCKED, EXIT_NEEDS_INPUT = 0, 1, 2, 3, 4
 # One analysis, Helm's renders included, may take this long before the command gives up

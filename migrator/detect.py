@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from migrator.registry import BreakingChange, all_changes, has_path, split_path
-from migrator.report import Detection, Evidence
+from migrator.changes.change import BreakingChange
+from migrator.changes.registry import all_changes
+from migrator.report.model import Detection, Evidence
 from migrator.versions import Version
+from migrator.yaml.paths import has_path, split_dotted
 
 
 def detect(data: Any, line_of: Any = None) -> Detection:
@@ -50,7 +52,7 @@ def _pending(change: BreakingChange, data: Any) -> bool:
 
 
 def _line(line_of: Any, key: str) -> int | None:
-    return line_of(split_path(key)) if line_of else None
+    return line_of(split_dotted(key)) if line_of else None
 
 
 def _label(low: Version | None, high: Version | None, conflict: bool) -> str:

@@ -6,22 +6,24 @@ from collections.abc import Callable, Iterable
 from dataclasses import replace
 from functools import partial
 
-from migrator import keys
+from migrator.changes.change import BreakingChange
+from migrator.changes.context import ChangeContext
+from migrator.changes.registry import all_changes, get_change, known_options
 from migrator.chart import packages
 from migrator.chart.packages import ChartPackage
 from migrator.chart.preview import preview_pools
-from migrator.context import ChangeContext
+from migrator.chart.proof import conclude, prove
+from migrator.chart.value_types import validate_values
 from migrator.detect import detect
-from migrator.editor import Document, EditError, Editor, NeedsFlush
 from migrator.errors import InputError
-from migrator.models import validate_values
-from migrator.proof import conclude, prove
-from migrator.reader import Source, read_source
-from migrator.registry import BreakingChange, all_changes, get_change, known_options
-from migrator.report import SEVERITY_ORDER, ChangeOutcome, Detection, Finding, Report
-from migrator.secrets import mask_line, mask_yaml_text
+from migrator.keys import fit, key_findings, narrow, not_adaptive_finding
+from migrator.report.model import SEVERITY_ORDER, ChangeOutcome, Detection, Finding, Report
+from migrator.report.secrets import mask_line, mask_yaml_text
+from migrator.source import Source, read_source
 from migrator.versions import Version
-from migrator.yamldoc import parse_path, split_lines
+from migrator.yaml.editor import Document, EditError, Editor, NeedsFlush
+from migrator.yaml.parse import split_lines
+from migrator.yaml.paths import parse_path
 
 POOLS_VERSION = Version("0.25.0")
 
@@ -111,9 +113,9 @@ def analyze(
             f"unknown option(s): {', '.join(unknown)}; known: {', '.join(known_options()) or 'none'}"
         )
     doc, source = load_document(data)
-    chart_fit = keys.fit(doc.data)
+    chart_fit = fit(doc.data)
     detection = detect(doc.data, doc.line_of)
-    chart_fit = keys.narrow(detection, chart_fit, doc.data)
+    chart_fit = narrow(detection, chart_fit, doc.data)
     # Pending means: still to do on the way to the chosen target.
     detection.pending = [c for c in detection.pending if get_change(c).needed_from <= target_version]
     report = Report(
@@ -136,7 +138,7 @@ def analyze(
             label="not applicable: not the adaptive chart's values", pending=[], evidence=[]
         )
         report.migrated_yaml = source.original
-        report.findings.append(keys.not_adaptive_finding(chart_fit))
+        report.findings.append(not_adaptive_finding(chart_fit))
         return report
 
     make_ctx = partial(
@@ -195,7 +197,7 @@ def analyze(
         reported = {f.path for f in report.findings}
         report.findings += [
             _with_line(f, current)
-            for f in keys.key_findings(current.data, report.target, report.ledger)
+            for f in key_findings(current.data, report.target, report.ledger)
             if f.path not in reported
         ]
     report.findings = [

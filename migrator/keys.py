@@ -15,9 +15,9 @@ from dataclasses import replace
 from typing import Any
 
 from migrator.chart import catalogue
-from migrator.report import ChartFit, Detection, Evidence, Finding, LedgerEntry
+from migrator.report.model import ChartFit, Detection, Evidence, Finding, LedgerEntry
 from migrator.versions import Version
-from migrator.yamldoc import format_path
+from migrator.yaml.paths import format_path
 
 
 def fit(data: Any) -> ChartFit:

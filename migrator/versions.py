@@ -1,4 +1,4 @@
-"""Chart versions: parsing, ordering, and the targets we know how to reach."""
+"""Chart versions: parsing and ordering."""
 
 from __future__ import annotations
 
@@ -49,22 +49,3 @@ class Version:
 
 def parse(text: str) -> Version:
     return Version(text)
-
-
-def known_targets() -> list[str]:
-    """Every version a migration can stop at, oldest first: one per registered change."""
-    from migrator.registry import all_changes
-
-    return [c.version for c in all_changes()]
-
-
-def latest() -> str:
-    targets = known_targets()
-    return targets[-1] if targets else "0.0.0"
-
-
-def __getattr__(name: str) -> str:
-    # `versions.LATEST` stays true as changes are added to the registry.
-    if name == "LATEST":
-        return latest()
-    raise AttributeError(name)

@@ -27,7 +27,7 @@ from streamlit.testing.v1 import AppTest
 import migrator
 from migrator.chart import packages
 from migrator.errors import InputError
-from migrator.report import ChartFit, Detection, Finding, Report
+from migrator.report.model import ChartFit, Detection, Finding, Report
 from webui import analysis, files, triage, verdict
 from webui import components as ui
 
@@ -376,7 +376,7 @@ def test_another_charts_file_gets_the_engine_verdict():
 
 
 def _not_adaptive_page() -> None:
-    from migrator.report import ChartFit, Detection, Report
+    from migrator.report.model import ChartFit, Detection, Report
     from webui import components as ui
 
     report = Report(

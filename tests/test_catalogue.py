@@ -28,10 +28,10 @@ from pathlib import Path
 import helm_python as helm
 import pytest
 
+from migrator.changes.registry import all_changes
 from migrator.chart import build_catalogue, catalogue, packages
 from migrator.chart.catalogue import ITEM
 from migrator.engine import load_document
-from migrator.registry import all_changes
 from migrator.versions import Version
 
 ROOT = Path(__file__).resolve().parent.parent

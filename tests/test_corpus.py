@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from migrator.engine import analyze
-from migrator.yamldoc import parse
+from migrator.yaml.parse import parse
 
 CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
 TARGET = "0.25.0"

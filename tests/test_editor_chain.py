@@ -13,11 +13,11 @@ from pathlib import Path
 import pytest
 
 import migrator.engine as engine
-from migrator.context import ChangeContext
-from migrator.editor import Document, EditError, Editor, Keep, NeedsFlush
-from migrator.registry import BreakingChange
-from migrator.report import ChartFit
-from migrator.yamldoc import parse_path
+from migrator.changes.change import BreakingChange
+from migrator.changes.context import ChangeContext
+from migrator.report.model import ChartFit
+from migrator.yaml.editor import Document, EditError, Editor, Keep, NeedsFlush
+from migrator.yaml.paths import parse_path
 
 TEXT = "a:\n  x: 1  # the x\n  k: 2\nb:\n  z: 3\nc: 4\n"
 

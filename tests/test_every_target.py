@@ -13,13 +13,13 @@ from pathlib import Path
 
 import pytest
 
+from migrator.changes.registry import all_changes
 from migrator.chart import packages
 from migrator.chart.render import is_user_supplied
 from migrator.engine import analyze
-from migrator.registry import all_changes
-from migrator.report import Report
+from migrator.report.model import Report
 from migrator.versions import Version
-from migrator.yamldoc import parse_path
+from migrator.yaml.paths import parse_path
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "changes"

@@ -47,9 +47,9 @@ from typing import Any
 
 import pytest
 
+from migrator.changes.registry import all_changes
 from migrator.engine import analyze
-from migrator.registry import all_changes
-from migrator.report import Finding, Report
+from migrator.report.model import Finding, Report
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "changes"
 STATUSES = {"up-to-date", "migrated", "needs-input", "blocked", "not-adaptive"}

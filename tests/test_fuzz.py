@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from migrator import InputError, analyze
+from migrator.report.markdown import report_markdown
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT.parent / "shared" / "corpus"
@@ -118,7 +119,7 @@ def test_mutated_files_get_a_report_or_a_clear_error(seed: int, rounds: int, pro
             continue
         reports += 1
         report.to_json()
-        report.to_markdown()
+        report_markdown(report)
         if report.migrated_yaml is not None:
             again = analyze(
                 report.migrated_yaml, target=report.target, options=options, prove_with_helm=prove

@@ -12,15 +12,15 @@ from pathlib import Path
 import pytest
 
 import migrator.engine as engine
+from migrator.changes.change import BreakingChange
+from migrator.changes.context import ChangeContext
 from migrator.chart import ledger
+from migrator.chart.proof import conclude
 from migrator.chart.render import KubeObject
-from migrator.context import ChangeContext
 from migrator.detect import detect
-from migrator.editor import Document, EditError, Editor, Keep
 from migrator.engine import analyze
-from migrator.proof import conclude
-from migrator.registry import BreakingChange
-from migrator.report import Detection, PlaceholderValue, RenderProof, Report
+from migrator.report.model import Detection, PlaceholderValue, RenderProof, Report
+from migrator.yaml.editor import Document, EditError, Editor, Keep
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "changes"
 IRSA = {"eks.amazonaws.com/role-arn": "arn:aws:iam::123456789012:role/adaptive"}

@@ -15,12 +15,12 @@ from pathlib import Path
 
 import pytest
 
+from migrator.changes.registry import all_changes, known_options, known_targets, latest
 from migrator.detect import detect
-from migrator.editor import Document
 from migrator.engine import analyze
 from migrator.errors import InputError
-from migrator.registry import all_changes, known_options
-from migrator.versions import Version, known_targets, latest
+from migrator.versions import Version
+from migrator.yaml.editor import Document
 
 REPO = Path(__file__).resolve().parents[1]
 CORPUS = REPO / ".." / "shared" / "corpus"

@@ -12,7 +12,7 @@ import pytest
 from migrator.chart import ledger, packages
 from migrator.chart.render import KubeObject, render
 from migrator.engine import analyze
-from migrator.secrets import MASK
+from migrator.report.secrets import MASK
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 IRSA_0_17 = b"""\

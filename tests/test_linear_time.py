@@ -20,8 +20,8 @@ from pathlib import Path
 
 import pytest
 
-from migrator.secrets import MASK, mask_yaml_text
-from migrator.yamldoc import split_lines
+from migrator.report.secrets import MASK, mask_yaml_text
+from migrator.yaml.parse import split_lines
 
 BENCH = Path(__file__).resolve().parents[1] / "bench" / "bench.py"
 BOUND_S = 15.0

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from ruamel.yaml import YAML
 
-from migrator.models import validate_values
+from migrator.chart.value_types import validate_values
 
 CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
 

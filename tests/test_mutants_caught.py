@@ -19,7 +19,7 @@ import pytest
 from migrator import cli
 from migrator.engine import analyze
 from migrator.errors import InputError
-from migrator.report import Detection, Finding, NextStep, Report
+from migrator.report.model import Detection, Finding, NextStep, Report
 from webui import analysis, files, text, triage, verdict
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "changes"

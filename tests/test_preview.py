@@ -20,7 +20,7 @@ from migrator.chart.preview import (
     sprig_int,
 )
 from migrator.chart.render import load
-from migrator.report import Finding
+from migrator.report.model import Finding
 from migrator.versions import Version
 
 CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"

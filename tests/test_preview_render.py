@@ -41,7 +41,7 @@ from migrator.chart import names, packages
 from migrator.chart.preview import preview_pools, release_collisions
 from migrator.chart.render import KubeObject, Rendered, load, render
 from migrator.engine import load_document
-from migrator.report import Finding, PoolPreview
+from migrator.report.model import Finding, PoolPreview
 from migrator.versions import Version
 
 FIRST, LAST = Version("0.24.0"), Version("0.48.2")

@@ -28,9 +28,9 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from migrator.changes.registry import all_changes
+from migrator.chart.proof import FILL_CODES
 from migrator.engine import analyze
-from migrator.proof import FILL_CODES
-from migrator.registry import all_changes
 from migrator.versions import Version
 
 TARGET = "0.25.0"
@@ -447,8 +447,8 @@ def test_old_files_migrate_faithfully(case: Case) -> None:
 )
 def test_new_scalars_read_back_as_the_same_text(text: str, quote_style: str) -> None:
     """What the editor writes for a string is that string to every YAML 1.1 reader (Helm's too)."""
-    from migrator.editor import render_scalar
-    from migrator.yamldoc import parse
+    from migrator.yaml.editor import render_scalar
+    from migrator.yaml.parse import parse
 
     rendered = render_scalar(text, quote_style)
     document = f"key: {rendered}\n"

@@ -19,9 +19,9 @@ import pytest
 from migrator import cli
 from migrator.engine import analyze
 from migrator.errors import InputError
-from migrator.reader import MAX_BYTES
-from migrator.secrets import MASK
-from migrator.yamldoc import MAX_DEPTH
+from migrator.report.secrets import MASK
+from migrator.source import MAX_BYTES
+from migrator.yaml.parse import MAX_DEPTH
 
 REPO = Path(__file__).resolve().parents[1]
 TARGET = "0.25.0"
@@ -640,7 +640,7 @@ def test_no_traceback_on_hostile_inputs(tmp_path: Path) -> None:
 def test_odd_plain_numbers_are_read_like_helm_reads_them(text: str, value: object) -> None:
     report = analyze(f"harmony:\n  note: {text}\n".encode(), target=TARGET)
     assert report.status == "up-to-date"
-    from migrator.yamldoc import parse
+    from migrator.yaml.parse import parse
 
     assert parse(report.migrated_yaml).data == {"harmony": {"note": value}}
 

@@ -21,7 +21,9 @@ import pytest
 
 import migrator
 from migrator.errors import InputError
-from migrator.secrets import (
+from migrator.report.diff import align_rows, render_html
+from migrator.report.markdown import report_markdown
+from migrator.report.secrets import (
     MASK,
     is_random_token,
     is_secret_path,
@@ -31,8 +33,7 @@ from migrator.secrets import (
     mask_string,
     mask_yaml_text,
 )
-from migrator.sidebyside import align_rows, render_html
-from migrator.yamldoc import parse, split_lines
+from migrator.yaml.parse import parse, split_lines
 
 REPO = Path(__file__).resolve().parents[1]
 CORPUS = REPO.parent / "shared" / "corpus"
@@ -248,7 +249,7 @@ def masked_outputs(report: migrator.Report) -> dict[str, str]:
     """Every output shown or handed out with secrets hidden."""
     outputs = {
         "to_json": report.to_json(),
-        "to_markdown": report.to_markdown(),
+        "to_markdown": report_markdown(report),
         "migrated_yaml_shown": report.migrated_yaml_shown() or "",
     }
     left = mask_yaml_text(report.original_yaml)
@@ -304,7 +305,7 @@ def test_revealed_outputs_lose_nothing(planted_report):
     texts = "\n".join(_strings(parse(migrated).data))
     for secret in ("pl-db-pass'word\"03", "pl-cookie-secret-it's-04", AWS_SECRET, RANDOM_TOKEN):
         assert secret in texts
-    assert planted_report.to_markdown(reveal_secrets=True).count(MASK) == 0
+    assert report_markdown(planted_report, reveal_secrets=True).count(MASK) == 0
 
 
 def test_a_json_file():

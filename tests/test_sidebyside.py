@@ -1,4 +1,4 @@
-"""The side-by-side diff and the structural diff (migrator/sidebyside.py)."""
+"""The side-by-side diff and the structural diff (migrator/report/diff.py)."""
 
 from __future__ import annotations
 
@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 
 import migrator
-from migrator import sidebyside as sbs
-from migrator.secrets import mask_yaml_text
+from migrator.report import diff as sbs
+from migrator.report.secrets import mask_yaml_text
 
 OLD = """\
 # database
@@ -707,8 +707,8 @@ def test_leaf_bound():
 
 
 def test_a_changed_secret_shows_as_changed_without_showing_it() -> None:
-    from migrator.secrets import MASK, mask_yaml_text
-    from migrator.sidebyside import align_rows, mark_changed_secrets, render_html
+    from migrator.report.diff import align_rows, mark_changed_secrets, render_html
+    from migrator.report.secrets import MASK, mask_yaml_text
 
     old = "secrets:\n  cookiesSecret: old-secret-value\nother: 1\n"
     new = "secrets:\n  cookiesSecret: new-secret-value\nother: 1\n"

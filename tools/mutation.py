@@ -88,7 +88,7 @@ LISTED: list[Mutant] = [
     # -- the survivors measured before ---------------------------------------------------
     M(
         "diff-fold-unescaped",
-        "migrator/sidebyside.py",
+        "migrator/report/diff.py",
         'lines = "".join(f"<div>{_esc(r.left or \'\')}</div>" for r in rows)',
         'lines = "".join(f"<div>{r.left or \'\'}</div>" for r in rows)',
         [
@@ -100,7 +100,7 @@ LISTED: list[Mutant] = [
     ),
     M(
         "mask-url-credentials-off",
-        "migrator/secrets.py",
+        "migrator/report/secrets.py",
         '    if "://" in text:\n        _url_spans(text, spans)',
         '    if "://" in text and False:\n        _url_spans(text, spans)',
         [CAUGHT, "tests/test_secrets.py"],
@@ -108,7 +108,7 @@ LISTED: list[Mutant] = [
     ),
     M(
         "mask-fallback-off",
-        "migrator/secrets.py",
+        "migrator/report/secrets.py",
         '        return ("\\ufeff" if bom else "") + _mask_lines_fallback(body)',
         "        return text",
         [CAUGHT, "tests/test_secrets.py"],
@@ -116,7 +116,7 @@ LISTED: list[Mutant] = [
     ),
     M(
         "mask-drops-anchors",
-        "migrator/secrets.py",
+        "migrator/report/secrets.py",
         "    if not node.anchor and not node.tag:\n        return line, col",
         "    if True:\n        return line, col",
         [CAUGHT, "tests/test_secrets.py"],
@@ -124,7 +124,7 @@ LISTED: list[Mutant] = [
     ),
     M(
         "editor-yaml11-plain",
-        "migrator/editor.py",
+        "migrator/yaml/editor.py",
         "        and _text_to_every_reader(text)\n",
         "",
         [*fixture("db-config-split/yaml11-values-quoted"), "tests/test_editor_chain.py"],
@@ -354,21 +354,21 @@ LISTED: list[Mutant] = [
     # -- the render proof, the ledger, the names ---------------------------------------------
     M(
         "proof-invalid-not-blocking",
-        "migrator/proof.py",
+        "migrator/chart/proof.py",
         'if proof is not None and (proof.status == "fails" or proof.invalid):',
         'if proof is not None and proof.status == "fails":',
         fixture("harmony-compute-pools/preview-invalid-name"),
     ),
     M(
         "proof-placeholder-not-fill",
-        "migrator/proof.py",
+        "migrator/chart/proof.py",
         '        "secret-placeholder",\n        "value-required",',
         '        "value-required",',
         fixture("s3-creds-and-secret-defaults/placeholders"),
     ),
     M(
         "proof-info-ledger-reported",
-        "migrator/proof.py",
+        "migrator/chart/proof.py",
         '        if entry.severity == "info":\n            continue\n',
         "",
         fixture("db-config-split/bom"),
@@ -417,14 +417,14 @@ LISTED: list[Mutant] = [
     # -- masking --------------------------------------------------------------------------
     M(
         "mask-migrated-copy-revealed",
-        "migrator/report.py",
+        "migrator/report/model.py",
         "            self._masked = mask_yaml_text(self.migrated_yaml)",
         "            self._masked = self.migrated_yaml",
         ["tests/test_secrets.py::test_no_masked_output_shows_a_planted_secret"],
     ),
     M(
         "mask-secret-section-in-doubt",
-        "migrator/secrets.py",
+        "migrator/report/secrets.py",
         'return ctx == SECRET_CTX and kind == PLAIN and "://" not in value and value.lower() not in _FLAGS',
         "return False",
         ["tests/test_secrets.py"],
@@ -655,7 +655,7 @@ FRESH: list[Mutant] = [
     ),
     M(
         "fresh-crosses-low-bound",
-        "migrator/context.py",
+        "migrator/changes/context.py",
         "        if low is not None and Version(low) >= wanted:\n            return False",
         "        if low is not None and Version(low) > wanted:\n            return False",
         fixture("internal-jwt-key/existing-secret-already-0-48"),
@@ -676,7 +676,7 @@ FRESH: list[Mutant] = [
     ),
     M(
         "fresh-proof-needs-input-placeholders",
-        "migrator/proof.py",
+        "migrator/chart/proof.py",
         "    if any(f.code in FILL_CODES for f in report.findings) or (proof and proof.placeholders):",
         "    if any(f.code in FILL_CODES for f in report.findings):",
         [GUARDS],
@@ -684,7 +684,7 @@ FRESH: list[Mutant] = [
     ),
     M(
         "fresh-proof-fill-step-line",
-        "migrator/proof.py",
+        "migrator/chart/proof.py",
         "        line = _line(migrated, parse_path(path)) if migrated is not None else None\n"
         '        steps.append(NextStep("fill", advice, path, line))',
         '        steps.append(NextStep("fill", advice, path, None))',
@@ -692,14 +692,14 @@ FRESH: list[Mutant] = [
     ),
     M(
         "fresh-editor-indentless-style",
-        "migrator/editor.py",
+        "migrator/yaml/editor.py",
         "            lines += self.sequence(resolved, col + self.style.seq_offset, path)",
         "            lines += self.sequence(resolved, col + 2, path)",
         fixture("harmony-compute-pools/indentless-sequences"),
     ),
     M(
         "fresh-mask-env-value",
-        "migrator/secrets.py",
+        "migrator/report/secrets.py",
         "            for key, sub in item.items():\n"
         '                sub_kind = key_kind(env) if key == "value" and env is not None else _kind_of(key)',
         "            for key, sub in item.items():\n                sub_kind = _kind_of(key)",
@@ -715,7 +715,7 @@ FRESH: list[Mutant] = [
     # (the second batch of this list, written after the first round of new tests, before running it)
     M(
         "fresh-editor-verify-loose-types",
-        "migrator/editor.py",
+        "migrator/yaml/editor.py",
         "    return type(a) is type(b) and a == b",
         "    return a == b",
         [GUARDS, "tests/test_editor_chain.py"],
@@ -723,7 +723,7 @@ FRESH: list[Mutant] = [
     ),
     M(
         "fresh-mask-existing-secret-name",
-        "migrator/secrets.py",
+        "migrator/report/secrets.py",
         'if words[0] == "existing" or last in _REF_LAST or "pull" in words:',
         'if last in _REF_LAST or "pull" in words:',
         ["tests/test_secrets.py"],
@@ -731,7 +731,7 @@ FRESH: list[Mutant] = [
     ),
     M(
         "fresh-report-secrets-masked-flag",
-        "migrator/report.py",
+        "migrator/report/model.py",
         '"secrets_masked": not reveal_secrets,',
         '"secrets_masked": reveal_secrets,',
         [CAUGHT, "tests/test_reader.py"],

@@ -34,7 +34,7 @@ from typing import Any, TypeVar
 import streamlit as st
 
 from migrator.errors import InputError, located
-from migrator.report import Report
+from migrator.report.model import Report
 from migrator.worker import (
     Limits,
     WorkerBusy,

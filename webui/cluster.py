@@ -9,7 +9,7 @@ from typing import Any
 import streamlit as st
 
 from migrator.chart.packages import shipped_versions
-from migrator.report import LedgerEntry, RenderProof, Report
+from migrator.report.model import LedgerEntry, RenderProof, Report
 from migrator.versions import Version
 from webui.text import as_yaml_inline, code_text, html_table, md, md_rich, table
 from webui.verdict import render_findings_list

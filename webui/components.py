@@ -19,8 +19,9 @@ import streamlit as st
 
 import migrator
 from migrator.chart.packages import newest_version, shipped_versions
-from migrator.report import Report
-from migrator.secrets import mask_data
+from migrator.report.markdown import report_markdown
+from migrator.report.model import Report
+from migrator.report.secrets import mask_data
 from webui import analysis, files
 from webui.analysis import SESSION_CACHE_ENTRIES, SESSION_CACHE_KEY, Failure
 from webui.cluster import chosen_source, render_cluster
@@ -416,7 +417,7 @@ def downloads(report: Report, name: str) -> list[Download]:
         Download(
             "Report (Markdown)",
             files.report_name(name, "md"),
-            lambda: report.to_markdown(reveal_secrets=False).encode(),
+            lambda: report_markdown(report, reveal_secrets=False).encode(),
             "text/markdown",
         )
     )

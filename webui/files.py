@@ -5,7 +5,7 @@ about migrations: the engine (`migrator`) does all of that.
 
 The limits, in one place (the README's "Limits" says the same):
 
-- a values file: the engine's own limit, `migrator.reader.MAX_BYTES` (5 MiB). The
+- a values file: the engine's own limit, `migrator.source.MAX_BYTES` (5 MiB). The
   uploaders accept up to `UPLOADER_MB` (10 MB, Streamlit counts 10^6 bytes) so that a
   file just over 5 MiB reaches the app and gets a message naming the limit, instead of
   the uploader's small red icon;
@@ -25,7 +25,7 @@ import re
 import zipfile
 from dataclasses import dataclass, field
 
-from migrator.reader import MAX_BYTES
+from migrator.source import MAX_BYTES
 
 MIB = 1024 * 1024
 MAX_VALUES_BYTES = MAX_BYTES  # the engine's limit for one values file

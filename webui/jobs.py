@@ -16,9 +16,7 @@ from typing import Any
 from migrator import engine
 from migrator.chart.packages import package_from_bytes
 from migrator.errors import InputError
-from migrator.report import Report
-from migrator.secrets import mask_data, mask_yaml_text
-from migrator.sidebyside import (
+from migrator.report.diff import (
     TooLarge,
     align_rows,
     mark_changed_secrets,
@@ -26,7 +24,9 @@ from migrator.sidebyside import (
     stats,
     structural_changes,
 )
-from migrator.yamldoc import parse
+from migrator.report.model import Report
+from migrator.report.secrets import mask_data, mask_yaml_text
+from migrator.yaml.parse import parse
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "values-0.17-era.yaml"
 

@@ -11,7 +11,8 @@ import io
 import re
 from dataclasses import dataclass, replace
 
-from migrator.report import Report
+from migrator.report.markdown import report_markdown
+from migrator.report.model import Report
 from webui import files
 from webui.analysis import Failure
 from webui.files import InputFile, Skipped
@@ -177,7 +178,7 @@ def combined_report(entries: list[Entry], skipped: list[Skipped], target: str) -
                 parts += ["", "```", e.result.snippet.replace("```", "` ` `"), "```"]
         else:
             # The file's own report, without the migrated values (they are in the zip).
-            text = replace(e.result, migrated_yaml=None).to_markdown(reveal_secrets=False)
+            text = report_markdown(replace(e.result, migrated_yaml=None), reveal_secrets=False)
             parts += _demoted(text)
     return "\n".join(parts).rstrip("\n") + "\n"
 

@@ -9,11 +9,11 @@ from typing import Any
 
 import streamlit as st
 
+from migrator.changes.registry import get_change
 from migrator.chart import names
-from migrator.proof import upgrade_command
-from migrator.registry import get_change
-from migrator.report import Finding, Report
-from migrator.yamldoc import parse_path
+from migrator.chart.proof import upgrade_command
+from migrator.report.model import Finding, Report
+from migrator.yaml.paths import parse_path
 from webui import files
 from webui.text import SEVERITY_ICON, SEVERITY_RANK, code_text, md, md_rich, status_label, table
 

@@ -1,1 +1,1 @@
-"""One module per breaking change of the chart; each defines `CHANGE` (see migrator.registry)."""
+"""One module per breaking change of the chart; each defines `CHANGE` (see migrator.changes.registry)."""

@@ -15,10 +15,9 @@ Finding codes:
 
 from __future__ import annotations
 
+from migrator.changes.context import BreakingChange, ChangeContext
 from migrator.chart.defaults import CAPABILITIES_BEFORE_0_38_3, CAPABILITIES_FROM_0_38_3
 from migrator.chart.preview import is_empty
-from migrator.context import ChangeContext
-from migrator.registry import BreakingChange
 
 VERSION = "0.38.3"
 OPTION = "capabilities-job"

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import parse_qsl, unquote, urlsplit
 
-from migrator.context import ChangeContext
-from migrator.registry import BreakingChange
+from migrator.changes.context import BreakingChange, ChangeContext
 from migrator.versions import Version
 
 URL = ("secrets", "dbUrl")

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
+from migrator.changes.context import BreakingChange, ChangeContext
 from migrator.chart.names import pool_key
-from migrator.context import ChangeContext
-from migrator.editor import Keep
-from migrator.registry import BreakingChange
+from migrator.yaml.editor import Keep
 
 HARMONY = ("harmony",)
 GROUP = ("harmony", "group")

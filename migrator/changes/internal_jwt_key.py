@@ -16,9 +16,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from migrator.context import ChangeContext
-from migrator.editor import get_in
-from migrator.registry import BreakingChange
+from migrator.changes.context import BreakingChange, ChangeContext
+from migrator.yaml.paths import get_in
 
 VERSION = "0.48.0"
 AUTH = ("secrets", "auth")

@@ -10,8 +10,7 @@ Finding codes:
 
 from __future__ import annotations
 
-from migrator.context import ChangeContext
-from migrator.registry import BreakingChange
+from migrator.changes.context import BreakingChange, ChangeContext
 
 VERSION = "0.38.0"
 LGTM = ("lgtm",)

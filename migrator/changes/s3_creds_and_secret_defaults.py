@@ -26,10 +26,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from migrator.context import ChangeContext
-from migrator.editor import Keep
-from migrator.registry import BreakingChange
-from migrator.yamldoc import format_path
+from migrator.changes.context import BreakingChange, ChangeContext
+from migrator.yaml.editor import Keep
+from migrator.yaml.paths import format_path
 
 VERSION = "0.42.0"
 OPTION = "s3-creds-move"

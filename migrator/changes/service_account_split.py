@@ -17,10 +17,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from migrator.changes.context import BreakingChange, ChangeContext
 from migrator.chart.names import SERVICE_ACCOUNT_NAME_HONOURED_SINCE, service_account_name
-from migrator.context import ChangeContext
-from migrator.editor import Keep
-from migrator.registry import BreakingChange
+from migrator.yaml.editor import Keep
 
 GLOBAL = ("serviceAccount",)
 # values section -> the component name the chart uses in generated account names

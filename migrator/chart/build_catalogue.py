@@ -6,7 +6,7 @@
 Reads every shipped package (`migrator/chart/data/adaptive-<version>.tgz`) with `tarfile`
 only (no Helm, no network) and, per version, collects:
 
-- from `values.yaml` (parsed with our Helm-equivalent reader, `migrator.yamldoc`): every
+- from `values.yaml` (parsed with our Helm-equivalent reader, `migrator.yaml.parse`): every
   key path with its default, its type and its description (the comment lines directly
   above the key and its trailing comment, `#` stripped);
 - from the templates: every `.Values` path they read. A small abstract interpreter walks
@@ -47,7 +47,7 @@ from typing import Any
 
 from migrator.chart import packages
 from migrator.versions import Version
-from migrator.yamldoc import parse as parse_yaml
+from migrator.yaml.parse import parse as parse_yaml
 
 FORMAT = 1
 ITEM = "[]"  # a list's items in a catalogue path

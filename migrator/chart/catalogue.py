@@ -420,7 +420,7 @@ def removed_keys(old: str | None = None, new: str | None = None) -> list[Removed
 
 @cache
 def _change_keys() -> tuple[tuple[tuple, str], ...]:
-    from migrator.registry import all_changes  # lazily: the registry imports the changes
+    from migrator.changes.registry import all_changes  # lazily: the registry imports the changes
 
     return tuple((tuple(key.split(".")), change.id) for change in all_changes() for key in change.old_keys)
 

@@ -19,6 +19,7 @@ import copy
 from functools import cache
 from typing import Any
 
+from migrator.chart import packages, render
 from migrator.versions import Version
 
 # The first chart with `harmony.computePools` (CHART.md "Version labels").
@@ -39,8 +40,6 @@ def package_version(chart_version: str) -> str:
 
     Raises ValueError for a `chart_version` that is not a version.
     """
-    from migrator.chart import packages
-
     wanted = Version(chart_version)
     first = Version(FIRST_POOLS_VERSION)
     shipped = [v for v in packages.shipped_versions() if Version(v) >= first]
@@ -51,8 +50,6 @@ def package_version(chart_version: str) -> str:
 @cache
 def _values(version: str) -> dict[str, Any]:
     """The package's own values (Helm's reading of its values.yaml); never handed out uncopied."""
-    from migrator.chart import packages, render
-
     values = render.load(packages.shipped(version)).values
     return values if isinstance(values, dict) else {}
 

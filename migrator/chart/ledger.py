@@ -16,8 +16,8 @@ import re
 from typing import Any
 
 from migrator.chart.render import KubeObject
-from migrator.report import FieldChange, LedgerEntry
-from migrator.secrets import MASK, mask_data
+from migrator.report.model import FieldChange, LedgerEntry
+from migrator.report.secrets import MASK, mask_data
 
 # Differences that do not matter to a running release (reviewed): the chart's version label
 # and the app version label Helm stamps on every object.

@@ -36,9 +36,10 @@ from migrator.chart.defaults import (
     harmony_defaults,
     known_capabilities,
 )
-from migrator.report import Finding, PoolPreview, type_word
+from migrator.report.model import Finding, PoolPreview, type_word
 from migrator.versions import Version
-from migrator.yamldoc import format_path, resolve_plain
+from migrator.yaml.parse import resolve_plain
+from migrator.yaml.paths import format_path
 
 # Keys a pool inherits from the harmony level with `pool.X | default harmony.X`.
 INHERITED_KEYS = (

@@ -25,7 +25,8 @@ from typing import Any
 
 from migrator.chart.packages import ChartPackage
 from migrator.errors import InputError
-from migrator.yamldoc import LINE_BREAK, Path, format_path
+from migrator.yaml.parse import LINE_BREAK
+from migrator.yaml.paths import Path, format_path
 
 PLACEHOLDER_PREFIX = "PLACEHOLDER-fill-in-"
 MAX_PLACEHOLDER_ROUNDS = 16

@@ -61,8 +61,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from migrator.secrets import MASK
-from migrator.yamldoc import LINE_BREAK
+from migrator.report.secrets import MASK
+from migrator.yaml.parse import LINE_BREAK
 
 RowKind = Literal["equal", "removed", "added", "changed"]
 Span = tuple[int, int]  # [start, end) character offsets within one line
@@ -1044,7 +1044,7 @@ def structural_changes(
     another is a move; a move of every leaf under one mapping to the same
     relative places under another is reported once for the mapping.
 
-    `is_secret(path)` (e.g. `migrator.secrets.is_secret_path`) replaces the
+    `is_secret(path)` (e.g. `migrator.report.secrets.is_secret_path`) replaces the
     values at matching paths with `mask`. Raises `TooLarge` beyond `MAX_LEAVES`.
     """
     before: dict[str, Any] = {}

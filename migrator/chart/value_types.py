@@ -15,8 +15,8 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr, ValidationError
 
-from migrator.report import Finding, type_word
-from migrator.yamldoc import format_path
+from migrator.report.model import Finding, type_word
+from migrator.yaml.paths import format_path
 
 Count = Annotated[StrictInt, Field(ge=0)]
 StringMap = dict[StrictStr, StrictStr]

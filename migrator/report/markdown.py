@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from migrator.secrets import mask_data
+from migrator.report.secrets import mask_data
 
 if TYPE_CHECKING:
-    from migrator.report import Report
+    from migrator.report.model import Report
 
 _STATUS = {
     "up-to-date": "Up to date: nothing to migrate, and the target chart renders it",

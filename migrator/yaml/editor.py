@@ -28,16 +28,8 @@ from yaml.nodes import ScalarNode
 from yaml.resolver import Resolver
 
 from migrator.errors import InputError
-from migrator.yamldoc import (
-    LINE_BREAK,
-    Node,
-    ParsedYaml,
-    Path,
-    format_path,
-    parse,
-    resolve_plain,
-    split_lines,
-)
+from migrator.yaml.parse import LINE_BREAK, Node, ParsedYaml, parse, resolve_plain, split_lines
+from migrator.yaml.paths import Path, format_path, get_in
 
 
 class EditError(Exception):
@@ -192,19 +184,6 @@ class Document:
         if self._style is None:
             self._style = _detect_style(self)
         return self._style
-
-
-def get_in(data: Any, path: Path, default: Any = None) -> Any:
-    """The value at `path` in plain data, or `default`."""
-    value = data
-    for part in path:
-        if (isinstance(value, dict) and part in value) or (
-            isinstance(value, list) and isinstance(part, int) and 0 <= part < len(value)
-        ):
-            value = value[part]
-        else:
-            return default
-    return value
 
 
 def _key_text(node: Node) -> Any:

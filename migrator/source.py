@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 
 from migrator.errors import InputError
-from migrator.yamldoc import split_lines
+from migrator.yaml.parse import split_lines
 
 MAX_BYTES = 5 * 1024 * 1024
 _HELM_HEADER = re.compile(r"^(USER-SUPPLIED VALUES|COMPUTED VALUES):[ \t]*(\r\n|\r|\n|$)")

@@ -25,48 +25,13 @@ from yaml._yaml import CParser
 from yaml.reader import ReaderError
 
 from migrator.errors import InputError
+from migrator.yaml.paths import Path, format_path
 
 MAX_DEPTH = 100
 MIN_ALIAS_BUDGET = 1_000_000  # expanded nodes; a real values file has a few thousand
 
 # Line breaks as libyaml counts them (YAML 1.1), so our line numbers agree with its marks.
 LINE_BREAK = re.compile(r"\r\n|\r|\n|\x85|\u2028|\u2029")
-
-Path = tuple[Any, ...]
-
-
-def format_path(path: Path, prefix: str = "") -> str:
-    """`('harmony', 'computePools', 0, 'name')` -> `harmony.computePools[0].name`.
-
-    Keys with dots, slashes or spaces (node labels, annotations) are bracket-quoted,
-    `nodeSelector["cloud.google.com/gke-spot"]`, so that the path stays unambiguous.
-    """
-    out = prefix
-    for part in path:
-        if isinstance(part, int) and not isinstance(part, bool):
-            out += f"[{part}]"
-        elif (text := str(part)) and all(ch.isalnum() or ch in "_-" for ch in text):
-            out += f".{text}" if out else text
-        else:
-            out += f'["{text}"]'
-    return out
-
-
-_PATH_PART = re.compile(r'\.?([^.\[\]]+)|\[(\d+)\]|\["(.*?)"\](?=\.|\[|$)')
-
-
-def parse_path(text: str) -> Path:
-    """`a.b[0]["x.y"]` -> ('a', 'b', 0, 'x.y'); () when the text is not such a path."""
-    parts: list = []
-    position = 0
-    while position < len(text):
-        match = _PATH_PART.match(text, position)
-        if not match or match.end() == position:
-            return ()
-        name, index, quoted = match.groups()
-        parts.append(int(index) if index is not None else (quoted if quoted is not None else name))
-        position = match.end()
-    return tuple(parts)
 
 
 @dataclass(eq=False)

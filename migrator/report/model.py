@@ -11,8 +11,7 @@ import json
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
-from migrator.markdown import report_markdown
-from migrator.secrets import mask_data, mask_yaml_text
+from migrator.report.secrets import mask_data, mask_yaml_text
 
 Severity = Literal["critical", "warning", "info"]
 # up-to-date: nothing to change and the target chart renders it; migrated: changed, and the target
@@ -326,9 +325,6 @@ class Report:
 
     def to_json(self, *, reveal_secrets: bool = False, indent: int = 2) -> str:
         return json.dumps(self.to_dict(reveal_secrets=reveal_secrets), indent=indent, ensure_ascii=False)
-
-    def to_markdown(self, *, reveal_secrets: bool = False) -> str:
-        return report_markdown(self, reveal_secrets=reveal_secrets)
 
 
 def _pool_dict(pool: PoolPreview, reveal_secrets: bool) -> dict[str, Any]:

@@ -151,7 +151,7 @@ from functools import lru_cache
 from typing import Any
 
 from migrator.errors import InputError
-from migrator.yamldoc import Node, build_tree, resolve_plain, split_lines
+from migrator.yaml.parse import Node, build_tree, resolve_plain, split_lines
 
 MASK = "••••••••"
 

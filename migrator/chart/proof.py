@@ -17,9 +17,8 @@ from typing import Any
 from migrator.chart import kube, ledger, packages
 from migrator.chart.packages import ChartPackage
 from migrator.chart.render import Refusal, Rendered, render
-from migrator.editor import Document
 from migrator.errors import InputError
-from migrator.report import (
+from migrator.report.model import (
     Finding,
     NextStep,
     PlaceholderValue,
@@ -28,9 +27,10 @@ from migrator.report import (
     RenderProof,
     Report,
 )
-from migrator.secrets import mask_string
+from migrator.report.secrets import mask_string
 from migrator.versions import Version
-from migrator.yamldoc import format_path, parse_path
+from migrator.yaml.editor import Document
+from migrator.yaml.paths import format_path, parse_path
 
 CHART_REPOSITORY = "oci://ghcr.io/adaptive-ml/adaptive"
 # Findings of the changes that name a value the user must fill in (status needs-input).

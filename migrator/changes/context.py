@@ -1,14 +1,39 @@
-"""What a change module works with: the document, an editor, and the report's ledgers."""
+"""The one API a change module imports: the context it works in and the parts it may use.
+
+A change reads the document, edits through the editor, and records what it found
+and did on its `ChangeContext`. Everything else a change needs (its
+`BreakingChange` record, `Keep`, paths, versions, the chart's names and version
+facts) is re-exported here, so that the modules behind it can move without
+touching any change.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
 
-from migrator.editor import DocumentView, Editor, get_in
-from migrator.report import Detection, Drop, Finding, Move, Severity, type_word
+from migrator.changes.change import BreakingChange
+from migrator.chart import facts
+from migrator.chart.names import pool_key, service_account_name
+from migrator.chart.preview import is_empty
+from migrator.report.model import Detection, Drop, Finding, Move, Severity, type_word
 from migrator.versions import Version
-from migrator.yamldoc import Path, format_path
+from migrator.yaml.editor import DocumentView, Editor, Keep
+from migrator.yaml.paths import Path, format_path, get_in
+
+__all__ = [
+    "BreakingChange",
+    "ChangeContext",
+    "Keep",
+    "Path",
+    "Version",
+    "facts",
+    "format_path",
+    "get_in",
+    "is_empty",
+    "pool_key",
+    "service_account_name",
+]
 
 _MISSING = object()
 

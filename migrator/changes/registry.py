@@ -1,0 +1,73 @@
+"""The registry of the chart's breaking changes.
+
+Each change is one module in `migrator/changes/` that defines `CHANGE`, a
+`BreakingChange`, and imports nothing but `migrator.changes.context`. The
+registry finds the modules by listing this package, so adding the next chart
+version's change is one new module (and its fixtures) and nothing else: the
+engine, the CLI, the web app, the README's tables and the reference page all
+read from here.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from functools import cache
+
+from migrator.changes.change import BreakingChange
+from migrator.yaml.paths import split_dotted
+
+# The modules of this package that are not changes.
+_NOT_CHANGES = frozenset({"change", "context", "registry"})
+
+
+@cache
+def all_changes() -> tuple[BreakingChange, ...]:
+    """Every registered change, in chart-version order."""
+    package = __name__.rpartition(".")[0]
+    found = []
+    for info in pkgutil.iter_modules(importlib.import_module(package).__path__):
+        if info.name in _NOT_CHANGES:
+            continue
+        change = getattr(importlib.import_module(f"{package}.{info.name}"), "CHANGE", None)
+        if not isinstance(change, BreakingChange):
+            raise RuntimeError(f"{package}.{info.name} defines no CHANGE")
+        found.append(change)
+    ids = [c.id for c in found]
+    if len(ids) != len(set(ids)):
+        raise RuntimeError(f"two registered changes share an id: {sorted(ids)}")
+    return tuple(sorted(found, key=lambda c: (c.parsed_version, c.id)))
+
+
+def known_targets() -> list[str]:
+    """Every version a migration can stop at, oldest first: one per registered change."""
+    return [c.version for c in all_changes()]
+
+
+def latest() -> str:
+    """The newest registered change's version."""
+    targets = known_targets()
+    return targets[-1] if targets else "0.0.0"
+
+
+def known_options() -> tuple[str, ...]:
+    """Every opt-in rewrite name offered by a registered change, in version order."""
+    return tuple(name for change in all_changes() for name in change.options)
+
+
+def change_for_key(path: tuple) -> str | None:
+    """The registered change whose fingerprints (old or new keys) cover the key at `path`, if any."""
+    parts = tuple(str(p) for p in path if p != "[]")
+    for change in all_changes():
+        for key in (*change.old_keys, *change.new_keys):
+            fingerprint = split_dotted(key)
+            if parts[: len(fingerprint)] == fingerprint or fingerprint[: len(parts)] == parts:
+                return change.id
+    return None
+
+
+def get_change(change_id: str) -> BreakingChange:
+    for change in all_changes():
+        if change.id == change_id:
+            return change
+    raise KeyError(change_id)

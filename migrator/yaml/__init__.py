@@ -1,0 +1,1 @@
+"""Reading YAML with its positions and style, and editing it surgically."""
