@@ -4,7 +4,7 @@ the keys each chart version reads), never written twice."""
 import streamlit as st
 
 from migrator.chart.packages import shipped_versions
-from migrator.report.diff import side_by_side_html
+from migrator.report.diff_html import side_by_side_html
 from webui import components as ui
 from webui import keys
 

@@ -21,7 +21,8 @@ import pytest
 
 import migrator
 from migrator.errors import InputError
-from migrator.report.diff import align_rows, render_html
+from migrator.report.diff import align_rows
+from migrator.report.diff_html import render_html
 from migrator.report.markdown import report_markdown
 from migrator.report.secrets import (
     MASK,

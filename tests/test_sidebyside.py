@@ -16,6 +16,8 @@ import pytest
 
 import migrator
 from migrator.report import diff as sbs
+from migrator.report import diff_html as sbs_html
+from migrator.report import structure
 from migrator.report.secrets import mask_yaml_text
 
 OLD = """\
@@ -164,7 +166,7 @@ HOSTILE = [
 def test_html_escapes_every_user_character(payload):
     old = f"# {payload}\nkey: {payload}\n{payload}: 1\n"
     new = f"# {payload}\nkey: {payload}x\n{payload}: 2\nadded: {payload}\n"
-    out = sbs.side_by_side_html(old, new, left_title=payload + ".yaml", right_title=payload, context=0)
+    out = sbs_html.side_by_side_html(old, new, left_title=payload + ".yaml", right_title=payload, context=0)
     parser = _Collector()
     parser.feed(out)
     # Only our own tags, and only our own attributes.
@@ -180,24 +182,24 @@ def test_html_escapes_every_user_character(payload):
 def test_html_marks_kinds_and_folds_with_details():
     old = "".join(f"k{i}: {i}\n" for i in range(30))
     new = old.replace("k15: 15", "k15: 16")
-    out = sbs.side_by_side_html(old, new, context=2)
+    out = sbs_html.side_by_side_html(old, new, context=2)
     assert 'data-kind="changed"' in out
     assert "<details" in out and "unchanged lines" in out
     # Whole numbers are marked, not the digits that differ ("15" -> "16", not "5" -> "6").
     assert "<del>15</del>" in out and "<ins>16</ins>" in out
     # Light and dark: translucent colours only, text colour inherited.
-    colours = re.findall(r"background: (rgba\([^)]*\))", sbs.CSS)
+    colours = re.findall(r"background: (rgba\([^)]*\))", sbs_html.CSS)
     assert colours and all(c.startswith("rgba(") for c in colours)
 
 
 def test_html_without_context_folds_nothing():
     old = "".join(f"k{i}: {i}\n" for i in range(30))
-    out = sbs.side_by_side_html(old, old + "x: 1\n", context=None)
+    out = sbs_html.side_by_side_html(old, old + "x: 1\n", context=None)
     assert "<details" not in out
 
 
 def test_highlight_escapes_inside_and_outside_spans():
-    assert sbs.highlight("<a>&<b>", [(3, 4)], "ins") == "&lt;a&gt;<ins>&amp;</ins>&lt;b&gt;"
+    assert sbs_html.highlight("<a>&<b>", [(3, 4)], "ins") == "&lt;a&gt;<ins>&amp;</ins>&lt;b&gt;"
 
 
 # ---------------------------------------------------------------------------
@@ -384,7 +386,7 @@ def test_html_escapes_in_changed_added_removed_and_folded_rows(payload):
     new = "\n".join([*unchanged, f"changed: {payload}!", *unchanged, f"added: {payload}"])
     rows = sbs.align_rows(old, new)
     assert {"changed", "removed", "added", "equal"} <= {r.kind for r in rows}
-    out = sbs.render_html(rows, context=1)
+    out = sbs_html.render_html(rows, context=1)
     assert "<details" in out
     _assert_only_our_markup(out)
     text = "".join(_parse(out).text)
@@ -408,7 +410,7 @@ def test_folded_lines_are_escaped_one_element_per_line():
     lines = [f"k{i}: <b>{i}</b> & 'x'" for i in range(50)]
     old = "\n".join(lines) + "\nend: 1\n"
     new = "\n".join(lines) + "\nend: 2\n"
-    out = sbs.side_by_side_html(old, new, context=2)
+    out = sbs_html.side_by_side_html(old, new, context=2)
     _assert_only_our_markup(out)
     assert "<b>" not in out
     assert out.count("k0: &lt;b&gt;0&lt;/b&gt; &amp; &#x27;x&#x27;") == 2  # left and right
@@ -421,7 +423,7 @@ def test_folds_wrap_and_number_each_line_as_its_own_element():
     rows = sbs.align_rows(old, new)
     items = sbs.fold(rows, context=3)
     fold = next(i for i in items if isinstance(i, sbs.Fold))
-    out = sbs.render_html(rows, context=3)
+    out = sbs_html.render_html(rows, context=3)
     block = out[out.index("<details") : out.index("</details>")]
     # Numbers start where the fold starts, on each side, and count up line by line (CSS counters).
     first = fold.rows[0]
@@ -432,7 +434,7 @@ def test_folds_wrap_and_number_each_line_as_its_own_element():
     assert block.count("<div>") == 2 * fold.count
     assert block.count("<div") <= 2 * fold.count + 4
     # Lines wrap everywhere; nothing scrolls sideways or is cut off.
-    css = sbs.CSS
+    css = sbs_html.CSS
     assert not re.search(r"white-space:\s*pre\s*[;}]", css)
     assert "overflow-x" not in css
     for selector in (".sbs-code {", ".sbs-lines > div {"):
@@ -444,7 +446,7 @@ def test_folds_wrap_and_number_each_line_as_its_own_element():
 def test_hand_made_fold_of_other_rows_still_renders_every_line():
     equal = [sbs.Row("equal", i, f"l{i}", i + 5, f"l{i}") for i in range(2, 6)]
     rows = (sbs.Row("removed", 1, "<a>", None, None), *equal)
-    out = sbs._block_html(rows)
+    out = sbs_html._block_html(rows)
     _assert_only_our_markup(out)
     assert "&lt;a&gt;" in out and 'data-kind="removed"' in out
 
@@ -539,7 +541,7 @@ def test_worst_cases_take_linear_time(name):
     assert len(old) > 500_000
     start = time.perf_counter()
     rows = sbs.align_rows(old, new)
-    out = sbs.render_html(rows)
+    out = sbs_html.render_html(rows)
     elapsed = time.perf_counter() - start
     assert elapsed < TIME_BOUND, f"{name}: {elapsed:.1f} s"
     lines = sbs.split_lines(old)
@@ -636,7 +638,7 @@ def test_structural_moves_drops_and_additions():
         "secrets": {"db": {"username": "u", "password": "p", "host": "db", "database": "app"}},
         "harmony": {"enabled": True, "computePools": [{"name": "gpu", "replicas": 2}]},
     }
-    out = sbs.structural_changes(old, new)
+    out = structure.structural_changes(old, new)
     moved = {(e["from"], e["path"]) for e in out if e["kind"] == "moved"}
     assert moved == {
         ("harmony.group", "harmony.computePools[name=gpu].name"),
@@ -651,9 +653,9 @@ def test_structural_moves_drops_and_additions():
 def test_pools_are_matched_by_name_not_index():
     old = {"harmony": {"computePools": [{"name": "a", "replicas": 1}, {"name": "b", "replicas": 2}]}}
     new = {"harmony": {"computePools": [{"name": "b", "replicas": 2}, {"name": "a", "replicas": 1}]}}
-    assert sbs.structural_changes(old, new) == []
+    assert structure.structural_changes(old, new) == []
     new2 = {"harmony": {"computePools": [{"name": "b", "replicas": 3}, {"name": "a", "replicas": 1}]}}
-    assert sbs.structural_changes(old, new2) == [
+    assert structure.structural_changes(old, new2) == [
         {"kind": "changed", "path": "harmony.computePools[name=b].replicas", "old": 2, "new": 3}
     ]
 
@@ -661,7 +663,7 @@ def test_pools_are_matched_by_name_not_index():
 def test_pool_added_and_dropped_by_name():
     old = {"harmony": {"computePools": [{"name": "a", "replicas": 1}]}}
     new = {"harmony": {"computePools": [{"name": "c", "replicas": 4, "capabilities": "INFERENCE"}]}}
-    out = sbs.structural_changes(old, new)
+    out = structure.structural_changes(old, new)
     paths = {(e["kind"], e["path"]) for e in out}
     assert ("dropped", "harmony.computePools[name=a].name") in paths
     assert ("added", "harmony.computePools[name=c].capabilities") in paths
@@ -670,7 +672,7 @@ def test_pool_added_and_dropped_by_name():
 def test_unnamed_lists_compare_by_index():
     old = {"tolerations": [{"key": "a"}, {"key": "b"}]}
     new = {"tolerations": [{"key": "a"}, {"key": "c"}]}
-    assert sbs.structural_changes(old, new) == [
+    assert structure.structural_changes(old, new) == [
         {"kind": "changed", "path": "tolerations[1].key", "old": "b", "new": "c"}
     ]
 
@@ -678,11 +680,11 @@ def test_unnamed_lists_compare_by_index():
 def test_whole_mapping_move_is_reported_once():
     old = {"x": {"y": {"p": 1, "q": "s"}}, "keep": 1}
     new = {"z": {"w": {"p": 1, "q": "s"}}, "keep": 1}
-    assert sbs.structural_changes(old, new) == [{"kind": "moved", "from": "x.y", "path": "z.w"}]
+    assert structure.structural_changes(old, new) == [{"kind": "moved", "from": "x.y", "path": "z.w"}]
 
 
 def test_bool_and_int_are_different_values():
-    assert sbs.structural_changes({"a": 1}, {"a": True}) == [
+    assert structure.structural_changes({"a": 1}, {"a": True}) == [
         {"kind": "changed", "path": "a", "old": 1, "new": True}
     ]
 
@@ -690,24 +692,25 @@ def test_bool_and_int_are_different_values():
 def test_secret_values_are_masked_on_request():
     old = {"secrets": {"dbUrl": "postgres://u:hunter2@db/app"}}
     new = {"secrets": {"db": {"password": "hunter2"}}}
-    out = sbs.structural_changes(old, new, is_secret=lambda p: p.startswith("secrets"), mask="***")
+    out = structure.structural_changes(old, new, is_secret=lambda p: p.startswith("secrets"), mask="***")
     assert "hunter2" not in repr(out)
     assert all(e.get("old", "***") == "***" and e.get("new", "***") == "***" for e in out)
 
 
 def test_odd_keys_get_readable_paths():
-    out = sbs.structural_changes({"a b": {"c.d": 1}}, {"a b": {"c.d": 2}})
+    out = structure.structural_changes({"a b": {"c.d": 1}}, {"a b": {"c.d": 2}})
     assert out == [{"kind": "changed", "path": "['a b']['c.d']", "old": 1, "new": 2}]
 
 
 def test_leaf_bound():
-    wide = {f"k{i}": i for i in range(sbs.MAX_LEAVES + 1)}
-    with pytest.raises(sbs.TooLarge):
-        sbs.structural_changes(wide, {})
+    wide = {f"k{i}": i for i in range(structure.MAX_LEAVES + 1)}
+    with pytest.raises(structure.TooLarge):
+        structure.structural_changes(wide, {})
 
 
 def test_a_changed_secret_shows_as_changed_without_showing_it() -> None:
-    from migrator.report.diff import align_rows, mark_changed_secrets, render_html
+    from migrator.report.diff import align_rows, mark_changed_secrets
+    from migrator.report.diff_html import render_html
     from migrator.report.secrets import MASK, mask_yaml_text
 
     old = "secrets:\n  cookiesSecret: old-secret-value\nother: 1\n"

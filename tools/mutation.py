@@ -88,7 +88,7 @@ LISTED: list[Mutant] = [
     # -- the survivors measured before ---------------------------------------------------
     M(
         "diff-fold-unescaped",
-        "migrator/report/diff.py",
+        "migrator/report/diff_html.py",
         'lines = "".join(f"<div>{_esc(r.left or \'\')}</div>" for r in rows)',
         'lines = "".join(f"<div>{r.left or \'\'}</div>" for r in rows)',
         [

@@ -16,16 +16,11 @@ from typing import Any
 from migrator import engine
 from migrator.chart.packages import package_from_bytes
 from migrator.errors import InputError
-from migrator.report.diff import (
-    TooLarge,
-    align_rows,
-    mark_changed_secrets,
-    render_html,
-    stats,
-    structural_changes,
-)
+from migrator.report.diff import align_rows, mark_changed_secrets, stats
+from migrator.report.diff_html import render_html
 from migrator.report.model import Report
 from migrator.report.secrets import mask_data, mask_yaml_text
+from migrator.report.structure import TooLarge, structural_changes
 from migrator.yaml.parse import parse
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "values-0.17-era.yaml"

@@ -4,7 +4,7 @@ Text that came from the user (values, keys, comments, file names) and text that 
 it (finding messages) is never given to Streamlit as HTML. It goes through `md()` (every
 Markdown metacharacter backslash-escaped, so no link, image, colour directive or LaTeX can
 be smuggled in), into `st.code`/`st.text`/dataframes (plain text), or through
-`migrator.report.diff`, which HTML-escapes every character.
+`migrator.report.diff_html`, which HTML-escapes every character.
 """
 
 from __future__ import annotations
