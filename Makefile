@@ -9,7 +9,7 @@ PORT   ?= 8501
 # The web app listens on this machine only; `HOST=0.0.0.0 make run` serves it to the network.
 HOST   ?= 127.0.0.1
 
-.PHONY: install run test lint bench chromium clean catalogue
+.PHONY: install run test lint bench chromium clean catalogue docs
 
 $(STAMP): requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -49,6 +49,11 @@ mutation: $(STAMP)
 # shipped packages; run it after dropping a new adaptive-<version>.tgz into that folder.
 catalogue: $(STAMP)
 	$(PY) -m migrator.chart.build_catalogue
+
+# Rewrite README.md's generated sections (the table of breaking changes from the registry, the
+# finding codes from migrator/report/codes.py); tests/test_readme.py fails when they are stale.
+docs: $(STAMP)
+	$(PY) -m tools.readme
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis

@@ -19,6 +19,7 @@ from migrator.errors import InputError
 from migrator.keys import fit, key_findings, narrow, not_adaptive_finding
 from migrator.report.model import SEVERITY_ORDER, ChangeOutcome, Detection, Finding, Report
 from migrator.report.secrets import mask_line, mask_yaml_text
+from migrator.report.views import ReportViews
 from migrator.source import Source, read_source
 from migrator.versions import Version
 from migrator.yaml.editor import Document, EditError, Editor, NeedsFlush
@@ -139,6 +140,9 @@ def analyze(
         )
         report.migrated_yaml = source.original
         report.findings.append(not_adaptive_finding(chart_fit))
+        report.views = ReportViews(
+            source.original, source.original, original_doc=doc, migrated_doc=doc, source=source
+        )
         return report
 
     make_ctx = partial(
@@ -206,6 +210,15 @@ def analyze(
     ]
     conclude(report, doc, None if blocked else current)
     report.findings.sort(key=lambda f: SEVERITY_ORDER[f.severity])
+    # What the faces show (masked texts, the structural diff) is made from these documents, once,
+    # when first asked for: no face parses the texts again.
+    report.views = ReportViews(
+        report.original_yaml,
+        report.migrated_yaml,
+        original_doc=doc,
+        migrated_doc=None if report.migrated_yaml is None else current,
+        source=source,
+    )
     return report
 
 

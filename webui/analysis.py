@@ -368,12 +368,7 @@ def diff_cached(report: Report, name: str, left_title: str, right_title: str, re
         "_diff_html",
         report_key(report, name, left_title, right_title, str(reveal)),
         lambda: run_job(
-            "diff_view",
-            report.original_yaml,
-            report.migrated_yaml,
-            left_title=left_title,
-            right_title=right_title,
-            reveal=reveal,
+            "diff_view", report.views, left_title=left_title, right_title=right_title, reveal=reveal
         ),
     )
 
@@ -382,7 +377,7 @@ def structure_cached(report: Report, reveal: bool):
     return session_memo(
         "_structure",
         report_key(report, str(reveal)),
-        lambda: run_job("structure_view", report.original_yaml, report.migrated_yaml or "", reveal=reveal),
+        lambda: run_job("structure_view", report.views, reveal=reveal),
     )
 
 

@@ -11,7 +11,8 @@ import json
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
-from migrator.report.secrets import mask_data, mask_yaml_text
+from migrator.report.secrets import mask_data
+from migrator.report.views import ReportViews
 
 Severity = Literal["critical", "warning", "info"]
 # up-to-date: nothing to change and the target chart renders it; migrated: changed, and the target
@@ -262,7 +263,8 @@ class Report:
     fit: ChartFit | None = None  # how the file's keys fit the chart (None: not checked)
     # Not serialised: the text as read (after decoding), for diffs in the faces.
     original_yaml: str = field(default="", repr=False)
-    _masked: str | None = field(default=None, init=False, repr=False, compare=False)
+    # What the faces show of the texts (masked copies, structural diff): see `views`.
+    _views: ReportViews | None = field(default=None, init=False, repr=False, compare=False)
 
     # -- summaries -------------------------------------------------------
     def count(self, severity: Severity) -> int:
@@ -272,13 +274,24 @@ class Report:
     def changed(self) -> bool:
         return self.migrated_yaml is not None and self.migrated_yaml != self.original_yaml
 
+    @property
+    def views(self) -> ReportViews:
+        """The texts as the faces show them and their structural diff, each made once: from the
+        documents the engine parsed (it sets them), or from the texts of a report built otherwise."""
+        views = self._views
+        if views is None or not (
+            _same_text(views.original, self.original_yaml) and _same_text(views.migrated, self.migrated_yaml)
+        ):
+            views = self._views = ReportViews(self.original_yaml, self.migrated_yaml)
+        return views
+
+    @views.setter
+    def views(self, views: ReportViews) -> None:
+        self._views = views
+
     def migrated_yaml_shown(self, *, reveal_secrets: bool = False) -> str | None:
         """The migrated text as a report shows it: secrets masked unless revealed (masked once)."""
-        if self.migrated_yaml is None or reveal_secrets:
-            return self.migrated_yaml
-        if self._masked is None:
-            self._masked = mask_yaml_text(self.migrated_yaml)
-        return self._masked
+        return self.views.migrated_shown(reveal=reveal_secrets)
 
     @property
     def total_pods(self) -> int:
@@ -325,6 +338,10 @@ class Report:
 
     def to_json(self, *, reveal_secrets: bool = False, indent: int = 2) -> str:
         return json.dumps(self.to_dict(reveal_secrets=reveal_secrets), indent=indent, ensure_ascii=False)
+
+
+def _same_text(a: str | None, b: str | None) -> bool:
+    return a is b or a == b
 
 
 def _pool_dict(pool: PoolPreview, reveal_secrets: bool) -> dict[str, Any]:

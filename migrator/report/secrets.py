@@ -836,6 +836,24 @@ def _mask_yaml_text(text: str) -> str:
         return ("\ufeff" if bom else "") + _mask_lines_fallback(body)
     if root is None:
         return text
+    return ("\ufeff" if bom else "") + _mask_tree(root, lines)
+
+
+def mask_parsed_text(root: Node | None, lines: list[str]) -> str:
+    """`mask_yaml_text` of a text already parsed (no BOM): its node tree and its lines, not parsed again."""
+    if root is None:
+        return "".join(lines)
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _mask_tree(root, list(lines))
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _mask_tree(root: Node, lines: list[str]) -> str:
+    """The lines (edited in place) with the secrets of the tree `root` of their text masked, joined."""
     masker = _Masker()
     masker.walk(root)
     edits: dict[int, list[tuple[int, int, str]]] = {}
@@ -843,7 +861,7 @@ def _mask_yaml_text(text: str) -> str:
         _edit_scalar(lines, node, decision, edits)
     for index, line_edits in edits.items():
         lines[index] = _edit_line(lines[index], line_edits)
-    return ("\ufeff" if bom else "") + "".join(lines)
+    return "".join(lines)
 
 
 def _edit_line(line: str, line_edits: list[tuple[int, int, str]]) -> str:
