@@ -9,7 +9,7 @@ from functools import partial
 from migrator.changes.change import BreakingChange
 from migrator.changes.context import ChangeContext
 from migrator.changes.registry import all_changes, get_change, known_options
-from migrator.chart import packages
+from migrator.chart import facts, packages
 from migrator.chart.packages import ChartPackage
 from migrator.chart.preview import preview_pools
 from migrator.chart.proof import conclude, prove
@@ -25,8 +25,6 @@ from migrator.versions import Version
 from migrator.yaml.editor import Document, EditError, Editor, NeedsFlush
 from migrator.yaml.parse import split_lines
 from migrator.yaml.paths import parse_path
-
-POOLS_VERSION = Version("0.25.0")
 
 
 def load_document(data: bytes | str) -> tuple[Document, Source]:
@@ -281,7 +279,7 @@ def _flush(editor: Editor, *, positions: bool = True) -> Document:
 def _preview_and_validate(report: Report, doc: Document, target: Version) -> None:
     for finding in validate_values(doc.data):
         report.findings.append(_with_line(finding, doc))
-    if report.status == "blocked" or target < POOLS_VERSION:
+    if report.status == "blocked" or not facts.COMPUTE_POOLS_GUIDE.holds(target):
         return
     pools, findings = preview_pools(
         doc.data, release=report.release, namespace=report.namespace, chart_version=str(target)

@@ -587,8 +587,7 @@ FRESH: list[Mutant] = [
     M(
         "fresh-db-empty-url-with-secret",
         "migrator/changes/db_config_split.py",
-        '    if url in (None, "") and existing_secret and not ctx.has(DB) '
-        "and ctx.target < DEFAULTS_EMPTY_SINCE:",
+        '    if url in (None, "") and existing_secret and not ctx.has(DB) and placeholders:',
         '    if url in (None, "") and existing_secret and not ctx.has(DB):',
         fixture("db-config-split/existing-secret-empty-url-0-42"),
         "from 0.42 (empty defaults) the empty `dbUrl` beside a Secret still becomes empty db fields",

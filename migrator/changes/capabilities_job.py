@@ -15,14 +15,14 @@ Finding codes:
 
 from __future__ import annotations
 
-from migrator.changes.context import BreakingChange, ChangeContext
-from migrator.chart.defaults import CAPABILITIES_BEFORE_0_38_3, CAPABILITIES_FROM_0_38_3
-from migrator.chart.preview import is_empty
+from migrator.changes.context import BreakingChange, ChangeContext, facts, is_empty
 
 VERSION = "0.38.3"
 OPTION = "capabilities-job"
 POOLS = ("harmony", "computePools")
-DEPRECATED = ("TRAINING", "EVALUATION")
+DEPRECATED = facts.DEPRECATED_CAPABILITIES
+OLD_DEFAULT = facts.JOB_CAPABILITY.before  # GROUP_CAPABILITIES of a pool without capabilities
+NEW_DEFAULT = facts.JOB_CAPABILITY.after
 
 
 def job_form(text: str) -> str:
@@ -45,14 +45,14 @@ def _default_finding(ctx: ChangeContext, path: tuple, who: str, crossing: bool |
     if crossing:
         message = (
             f"{who} sets no `capabilities`, so it takes the chart's default: "
-            f"`{CAPABILITIES_BEFORE_0_38_3}` before {VERSION}, `{CAPABILITIES_FROM_0_38_3}` from "
+            f"`{OLD_DEFAULT}` before {VERSION}, `{NEW_DEFAULT}` from "
             f"{VERSION}. That is the same work for a harmony image that knows JOB; a pool pinned to an "
             "older harmony image would stop taking training and evaluation jobs."
         )
     else:
         message = (
             f"{who} sets no `capabilities`: from chart {VERSION} its default is "
-            f"`{CAPABILITIES_FROM_0_38_3}` (it was `{CAPABILITIES_BEFORE_0_38_3}`); set it explicitly if "
+            f"`{NEW_DEFAULT}` (it was `{OLD_DEFAULT}`); set it explicitly if "
             "the pool runs a harmony image older than JOB."
         )
     ctx.finding("capabilities-default-changed", "warning" if crossing else "info", path, message)
@@ -119,7 +119,7 @@ CHANGE = BreakingChange(
     explanation=(
         "A compute pool's `capabilities` tell its workers which work to take. From 0.38.3 TRAINING and "
         "EVALUATION are deprecated in favour of one capability, JOB, and the default for a pool that "
-        f"sets none changes from `{CAPABILITIES_BEFORE_0_38_3}` to `{CAPABILITIES_FROM_0_38_3}`. The old "
+        f"sets none changes from `{OLD_DEFAULT}` to `{NEW_DEFAULT}`. The old "
         "names still work for now; the new default needs a harmony image that knows JOB."
     ),
     automated=(

@@ -4,16 +4,14 @@ from __future__ import annotations
 
 from urllib.parse import parse_qsl, unquote, urlsplit
 
-from migrator.changes.context import BreakingChange, ChangeContext
-from migrator.versions import Version
+from migrator.changes.context import BreakingChange, ChangeContext, facts
 
+VERSION = "0.18.0"
 URL = ("secrets", "dbUrl")
 DB = ("secrets", "db")
 FIELDS = ("username", "password", "host", "database")
 SECRET_KEYS_BEFORE = "dbUrl"
 SECRET_KEYS_AFTER = ("dbUsername", "dbPassword", "dbHost", "dbName")
-# From 0.42.0 the chart's own `secrets.db.*` defaults are empty (no placeholders to refuse).
-DEFAULTS_EMPTY_SINCE = Version("0.42.0")
 
 
 class UrlError(ValueError):
@@ -77,7 +75,7 @@ def apply(ctx: ChangeContext) -> None:
             "existing-secret-keys",
             "critical",
             ("secrets", "existingControlPlaneSecret"),
-            "The database settings come from an existing Secret. From 0.18.0 the chart reads the keys "
+            f"The database settings come from an existing Secret. From {VERSION} the chart reads the keys "
             f"{', '.join(SECRET_KEYS_AFTER)} from it instead of `{SECRET_KEYS_BEFORE}`; the pods fail to "
             "connect until the Secret is changed.",
         )
@@ -86,7 +84,8 @@ def apply(ctx: ChangeContext) -> None:
             f"{', '.join(f'`{k}`' for k in SECRET_KEYS_AFTER)} (user, password, host[:port], database name)."
         )
     url = ctx.get(URL)
-    if url in (None, "") and existing_secret and not ctx.has(DB) and ctx.target < DEFAULTS_EMPTY_SINCE:
+    placeholders = not facts.SECRET_DEFAULTS_EMPTY.holds(ctx.target)  # the chart's `secrets.db.*` defaults
+    if url in (None, "") and existing_secret and not ctx.has(DB) and placeholders:
         # Charts 0.18.0 to 0.41.x ship placeholder `secrets.db.*` defaults and refuse them beside an
         # existing Secret: the file must blank them, as it blanked `dbUrl` for 0.17.
         ctx.editor.replace_key(URL, "db", {name: "" for name in FIELDS}, quote='"')
@@ -94,21 +93,21 @@ def apply(ctx: ChangeContext) -> None:
             ctx.move(URL, (*DB, name))
         ctx.summary = (
             "Replaced the empty `secrets.dbUrl` by empty `secrets.db` fields: beside an existing Secret, "
-            f"charts 0.18.0 to {DEFAULTS_EMPTY_SINCE.previous_line()} refuse their own placeholder "
-            "defaults for them."
+            f"charts {VERSION} to {facts.SECRET_DEFAULTS_EMPTY.since.previous_line()} refuse their own "
+            "placeholder defaults for them."
         )
         return
     if url in (None, ""):
         ctx.editor.remove_key(URL)
-        ctx.drop(URL, "it was empty; from 0.18.0 the database settings are `secrets.db.*`")
+        ctx.drop(URL, f"it was empty; from {VERSION} the database settings are `secrets.db.*`")
         if not existing_secret and not ctx.has(DB):
             for name in ("password", "database"):
                 ctx.finding(
                     f"db-{name}-missing",
                     "critical",
                     (*DB, name),
-                    f"No database {'name' if name == 'database' else name} is set, and the chart from 0.18.0 "
-                    f"requires `secrets.db.{name}`.",
+                    f"No database {'name' if name == 'database' else name} is set, and the chart from "
+                    f"{VERSION} requires `secrets.db.{name}`.",
                 )
         ctx.summary = "Removed the empty `secrets.dbUrl`."
         return
@@ -151,14 +150,14 @@ def apply(ctx: ChangeContext) -> None:
         )
         ctx.manual(f"Make sure the database connection works without the URL parameters ({names}).")
         for name in lost:
-            ctx.drop(f"secrets.dbUrl?{name.lstrip('#')}", "no field for URL parameters from 0.18.0")
+            ctx.drop(f"secrets.dbUrl?{name.lstrip('#')}", f"no field for URL parameters from {VERSION}")
     for name in ("password", "database"):
         if not fields[name]:
             ctx.finding(
                 f"db-{name}-missing",
                 "critical",
                 (*DB, name),
-                f"The URL has no {name}; the chart from 0.18.0 requires `secrets.db.{name}`. "
+                f"The URL has no {name}; the chart from {VERSION} requires `secrets.db.{name}`. "
                 f"The migrated file sets it to an empty value for you to fill in.",
             )
             ctx.manual(f"Fill in `secrets.db.{name}`.")
@@ -172,7 +171,7 @@ def apply(ctx: ChangeContext) -> None:
 CHANGE = BreakingChange(
     id="db-config-split",
     guide_section=("#017x-to-0180", "0.17.x to 0.18.0: Database Configuration Format"),
-    version="0.18.0",
+    version=VERSION,
     title="Database settings split into separate fields",
     explanation=(
         "Up to 0.17 the chart took the whole database connection as one URL in `secrets.dbUrl`. "

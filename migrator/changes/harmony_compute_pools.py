@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from migrator.changes.context import BreakingChange, ChangeContext
-from migrator.chart.names import pool_key
-from migrator.yaml.editor import Keep
+from migrator.changes.context import BreakingChange, ChangeContext, Keep, facts, pool_key
 
+VERSION = "0.25.0"  # the upgrade guide's label; chart 0.24.0 already has the layout (CHART.md)
 HARMONY = ("harmony",)
 GROUP = ("harmony", "group")
 REPLICAS = ("harmony", "replicaCount")
@@ -13,7 +12,7 @@ PARTITION = ("harmony", "partitionKey")
 POOLS = ("harmony", "computePools")
 LEGACY_POOL = ("harmony", "computePool")
 AUTOSCALING = ("autoscaling",)
-OLD_DEFAULT_PARTITION = "default-statefulset"  # the chart's default before 0.25
+OLD_DEFAULT_PARTITION = facts.COMPUTE_POOLS_LAYOUT.before  # `harmony.partitionKey`'s old default
 
 
 def _empty(value: object) -> bool:
@@ -32,7 +31,7 @@ def _legacy_pool_findings(ctx: ChangeContext) -> None:
             "warning",
             LEGACY_POOL,
             f"`harmony.computePool` lists {len(legacy)} extra inference pool(s) ({names}). The chart "
-            "from 0.25.0 ignores this key: those Deployments (and their KEDA autoscaling) are not "
+            f"from {VERSION} ignores this key: those Deployments (and their KEDA autoscaling) are not "
             "created any more.",
         )
         ctx.manual(
@@ -45,7 +44,7 @@ def _legacy_pool_findings(ctx: ChangeContext) -> None:
             "legacy-compute-pool",
             "info",
             LEGACY_POOL,
-            "`harmony.computePool` is empty and ignored from 0.25.0; it can be deleted.",
+            f"`harmony.computePool` is empty and ignored from {VERSION}; it can be deleted.",
         )
     autoscaling = ctx.get(AUTOSCALING)
     if isinstance(autoscaling, dict):
@@ -54,7 +53,7 @@ def _legacy_pool_findings(ctx: ChangeContext) -> None:
             "legacy-compute-pool",
             "warning" if enabled else "info",
             AUTOSCALING,
-            "Top-level `autoscaling` drove the old inference pools and is ignored from 0.25.0"
+            f"Top-level `autoscaling` drove the old inference pools and is ignored from {VERSION}"
             + ("; autoscaling is enabled here and will stop." if enabled else "; it can be deleted."),
         )
 
@@ -141,7 +140,7 @@ def apply(ctx: ChangeContext) -> None:
         ctx.move(REPLICAS, (*POOLS, 0, "replicas"))
     if ctx.has(PARTITION):
         ctx.drop(
-            PARTITION, f"the chart derives the partition key from the pool name from 0.25.0 (`{new_key}`)"
+            PARTITION, f"the chart derives the partition key from the pool name from {VERSION} (`{new_key}`)"
         )
     ctx.summary = (
         f"Replaced {', '.join(f'`harmony.{p[-1]}`' for p in present)} by one compute pool `{name}` with "
@@ -152,7 +151,7 @@ def apply(ctx: ChangeContext) -> None:
 CHANGE = BreakingChange(
     id="harmony-compute-pools",
     guide_section=("#024x-to-0250", "0.24.x to 0.25.0: Harmony Compute Pools Configuration"),
-    version="0.25.0",
+    version=VERSION,
     chart_version="0.24.0",  # the layout was committed with the bump to 0.24.0 (CHART.md)
     title="Harmony compute pools replace the single StatefulSet",
     explanation=(

@@ -16,15 +16,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from migrator.changes.context import BreakingChange, ChangeContext
-from migrator.yaml.paths import get_in
+from migrator.changes.context import BreakingChange, ChangeContext, get_in
 
 VERSION = "0.48.0"
 AUTH = ("secrets", "auth")
 KEY = "internalJwtPrivateKeyV4Base64"
 PATH = (*AUTH, KEY)
 CONTROL_PLANE_SECRET = ("secrets", "existingControlPlaneSecret")  # holds KEY under the same name
-COMMENT = "  # required from chart 0.48.0: base64 private key; see the chart's generate-internal-jwt-key.sh"
+COMMENT = (
+    f"  # required from chart {VERSION}: base64 private key; see the chart's generate-internal-jwt-key.sh"
+)
 HOW = (
     "Generate a private key with the chart's `scripts/generate-internal-jwt-key.sh` (or the OpenSSL "
     "commands in its scripts/README.md); the value must be the same on all servers of a cluster."

@@ -26,9 +26,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from migrator.changes.context import BreakingChange, ChangeContext
-from migrator.yaml.editor import Keep
-from migrator.yaml.paths import format_path
+from migrator.changes.context import BreakingChange, ChangeContext, Keep, format_path
 
 VERSION = "0.42.0"
 OPTION = "s3-creds-move"
@@ -137,7 +135,7 @@ def _secret_findings(ctx: ChangeContext) -> None:
                 + (
                     ": no OIDC provider is configured, so no one can sign in through SSO."
                     if providers
-                    else "; the chart requires a value (no placeholder default from 0.42.0)."
+                    else f"; the chart requires a value (no placeholder default from {VERSION})."
                 ),
             )
         elif is_placeholder(value):

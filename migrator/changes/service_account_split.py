@@ -17,10 +17,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from migrator.changes.context import BreakingChange, ChangeContext
-from migrator.chart.names import SERVICE_ACCOUNT_NAME_HONOURED_SINCE, service_account_name
-from migrator.yaml.editor import Keep
+from migrator.changes.context import BreakingChange, ChangeContext, Keep, facts, service_account_name
 
+VERSION = "0.30.0"
 GLOBAL = ("serviceAccount",)
 # values section -> the component name the chart uses in generated account names
 COMPONENTS = {"controlPlane": "controlplane", "harmony": "harmony", "sandkasten": "sandkasten"}
@@ -42,7 +41,7 @@ def _inline_comments(ctx: ChangeContext, path: tuple, value: Any, rel: tuple = (
 
 
 def _honours_names(ctx: ChangeContext) -> bool:
-    return ctx.target.parts >= SERVICE_ACCOUNT_NAME_HONOURED_SINCE
+    return facts.SERVICE_ACCOUNT_NAME_HONOURED.holds(ctx.target)
 
 
 def _account_names(ctx: ChangeContext, name: Any) -> dict[str, str]:
@@ -69,7 +68,7 @@ def _iam_findings(ctx: ChangeContext, annotations: Any, names: dict[str, str]) -
         "iam-binding-update",
         "critical",
         (*GLOBAL, "annotations", bound[0]),
-        f"The service account carries a cloud IAM binding ({kinds}). From 0.30.0 the pods run as three "
+        f"The service account carries a cloud IAM binding ({kinds}). From {VERSION} the pods run as three "
         f"accounts ({listed}); the cloud side trusts only the account name it was given, so the pods "
         "lose their cloud permissions until the binding is updated. The annotation is copied to all "
         "three accounts: one role now applies to three accounts.",
@@ -137,12 +136,14 @@ def apply(ctx: ChangeContext) -> None:
 
     if "automount" in account:
         off = account["automount"] is False
-        ctx.drop((*GLOBAL, "automount"), "the per-component accounts from 0.30.0 always mount their token")
+        ctx.drop(
+            (*GLOBAL, "automount"), f"the per-component accounts from {VERSION} always mount their token"
+        )
         ctx.finding(
             "service-account-automount-dropped",
             "warning" if off else "info",
             (*GLOBAL, "automount"),
-            "`serviceAccount.automount` is gone from 0.30.0: the new accounts always mount the API token"
+            f"`serviceAccount.automount` is gone from {VERSION}: the new accounts always mount the API token"
             + ("; here it was `false`, so the pods now get a token they did not have." if off else "."),
         )
         if off:
@@ -152,7 +153,7 @@ def apply(ctx: ChangeContext) -> None:
             )
     for key in account:
         if key not in (*MOVED_FIELDS, "automount"):
-            ctx.drop((*GLOBAL, key), "not a setting of the per-component accounts from 0.30.0")
+            ctx.drop((*GLOBAL, key), f"not a setting of the per-component accounts from {VERSION}")
 
     if moved:
         if keep_account:
@@ -176,13 +177,13 @@ def apply(ctx: ChangeContext) -> None:
                 "warning" if creates else "critical",
                 (*GLOBAL, "name"),
                 f"Chart {ctx.target} ignores `<component>.serviceAccount.name` (it is honoured from "
-                f"{'.'.join(map(str, SERVICE_ACCOUNT_NAME_HONOURED_SINCE))}): the pods run as "
+                f"{facts.SERVICE_ACCOUNT_NAME_HONOURED.since}): the pods run as "
                 + ", ".join(f"`{generated[s]}`" for s in COMPONENTS)
                 + (
                     ", which the chart creates."
                     if creates
                     else ", which nothing creates (`create: false`): the pods cannot start. Upgrade to "
-                    f"{'.'.join(map(str, SERVICE_ACCOUNT_NAME_HONOURED_SINCE))} or later, or let the chart "
+                    f"{facts.SERVICE_ACCOUNT_NAME_HONOURED.since} or later, or let the chart "
                     "create the accounts."
                 ),
             )
@@ -212,7 +213,7 @@ def apply(ctx: ChangeContext) -> None:
 CHANGE = BreakingChange(
     id="service-account-split",
     guide_section=("#029x-to-0300", "0.29.x to 0.30.0: Service Account Split"),
-    version="0.30.0",
+    version=VERSION,
     title="One service account per component",
     explanation=(
         "Up to 0.29 one global `serviceAccount` (create, automount, annotations, name) served every pod. "

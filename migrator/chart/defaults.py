@@ -19,19 +19,8 @@ import copy
 from functools import cache
 from typing import Any
 
-from migrator.chart import packages, render
+from migrator.chart import facts, packages, render
 from migrator.versions import Version
-
-# The first chart with `harmony.computePools` (CHART.md "Version labels").
-FIRST_POOLS_VERSION = "0.24.0"
-
-# From 0.38.3 the template's default capabilities changed and JOB was introduced
-# (TRAINING and EVALUATION deprecated in its favour); see CHART.md. The default is written in
-# the template (`$pool.capabilities | default "..."`), not in values.yaml.
-JOB_CAPABILITY_SINCE = (0, 38, 3)
-CAPABILITIES_BEFORE_0_38_3 = "TRAINING,INFERENCE,EVALUATION"
-CAPABILITIES_FROM_0_38_3 = "JOB,INFERENCE"
-DEPRECATED_CAPABILITIES = frozenset({"TRAINING", "EVALUATION"})
 
 
 @cache
@@ -41,7 +30,7 @@ def package_version(chart_version: str) -> str:
     Raises ValueError for a `chart_version` that is not a version.
     """
     wanted = Version(chart_version)
-    first = Version(FIRST_POOLS_VERSION)
+    first = facts.COMPUTE_POOLS_LAYOUT.since
     shipped = [v for v in packages.shipped_versions() if Version(v) >= first]
     earlier = [v for v in shipped if Version(v) <= wanted]
     return earlier[-1] if earlier else shipped[0]
@@ -74,15 +63,13 @@ def harmony_defaults(chart_version: str) -> dict[str, Any]:
 
 
 def default_capabilities(chart_version: str) -> str:
-    """GROUP_CAPABILITIES when a pool sets none."""
-    if Version(chart_version).parts >= JOB_CAPABILITY_SINCE:
-        return CAPABILITIES_FROM_0_38_3
-    return CAPABILITIES_BEFORE_0_38_3
+    """GROUP_CAPABILITIES when a pool sets none (written in the template, not in values.yaml)."""
+    return facts.JOB_CAPABILITY.at(chart_version)
 
 
 def known_capabilities(chart_version: str) -> frozenset[str]:
     """Capability tokens the chart's workers understand at that version."""
-    known = {"TRAINING", "INFERENCE", "EVALUATION"}
-    if Version(chart_version).parts >= JOB_CAPABILITY_SINCE:
-        known.add("JOB")
+    known = set(facts.CAPABILITIES)
+    if facts.JOB_CAPABILITY.holds(chart_version):
+        known.add(facts.JOB)
     return frozenset(known)

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import re
 
+from migrator.chart import facts
+
 CHART_NAME = "adaptive"  # nameOverride exists in values but the helpers ignore it
 SERVICE_ACCOUNT_COMPONENTS = ("controlplane", "harmony", "sandkasten")
 
@@ -76,9 +78,6 @@ def master_addr(statefulset: str, service: str) -> str:
 
 # The component part of each generated name, per values section.
 COMPONENT_NAMES = {"controlPlane": "controlplane", "harmony": "harmony", "sandkasten": "sandkasten"}
-# From chart 0.37.2 a set `<component>.serviceAccount.name` is used; from 0.30.0 to 0.37.1 the
-# chart ignores it and always uses the generated name (verified by rendering the packages).
-SERVICE_ACCOUNT_NAME_HONOURED_SINCE = (0, 37, 2)
 
 
 def component_fullname(release: str, component: str) -> str:
@@ -90,17 +89,18 @@ def service_account_name(
     release: str,
     component: str,
     *,
-    chart_version: tuple[int, int, int] = (0, 48, 2),
+    chart_version: tuple[int, int, int] | None = None,
     name: str | None = None,
 ) -> str:
     """The account a component's pods run as, from chart 0.30 (`<component fullname>-sa`).
 
     `component` is the name part (`controlplane`, `harmony`, `sandkasten`); `name` the
-    `<section>.serviceAccount.name` of the values, honoured from 0.37.2 only.
+    `<section>.serviceAccount.name` of the values, honoured from 0.37.2 only
+    (`facts.SERVICE_ACCOUNT_NAME_HONOURED`). `chart_version` None: the newest chart.
     """
     if component not in SERVICE_ACCOUNT_COMPONENTS:
         raise ValueError(f"unknown component {component!r}; expected one of {SERVICE_ACCOUNT_COMPONENTS}")
-    if name and chart_version >= SERVICE_ACCOUNT_NAME_HONOURED_SINCE:
+    if name and (chart_version is None or facts.SERVICE_ACCOUNT_NAME_HONOURED.holds(chart_version)):
         return name
     return _trunc_trim(f"{component_fullname(release, component)}-sa", 63)
 

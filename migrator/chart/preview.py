@@ -27,10 +27,9 @@ import decimal
 import re
 from typing import Any
 
+from migrator.chart import facts
 from migrator.chart import names as chart
 from migrator.chart.defaults import (
-    DEPRECATED_CAPABILITIES,
-    JOB_CAPABILITY_SINCE,
     chart_default,
     default_capabilities,
     harmony_defaults,
@@ -59,12 +58,6 @@ SOURCE_POOL = "pool"
 SOURCE_HARMONY = "harmony"
 SOURCE_CHART = "chart default"
 
-# Chart versions where the templates changed what a pool renders (read from the packages).
-NODE_SELECTOR_TOYAML_SINCE = (0, 28, 0)  # before: only a one-line nodeSelector renders as YAML
-SERVICE_ACCOUNTS_SINCE = (0, 30, 0)  # one ServiceAccount per component
-REQUIRE_GPU_SINCE = (0, 37, 0)  # harmony.requireGpu / pool.requireGpu
-QUOTED_GROUP_SINCE = JOB_CAPABILITY_SINCE  # 0.38.3 quotes GROUP and PARTITION_KEY
-MLFLOW_STATEFULSET_SINCE = (0, 25, 0)  # before: mlflow is a Deployment
 FULLNAME_CUT = 30  # `adaptive.fullname` and every `adaptive.<component>.fullname`
 
 
@@ -73,10 +66,6 @@ _SOURCE_WORDS = {
     SOURCE_HARMONY: "from the file's harmony section",
     SOURCE_CHART: "the chart's default",
 }
-
-
-def _dotted(parts: tuple[int, int, int]) -> str:
-    return ".".join(map(str, parts))
 
 
 def _from(sources: dict[str, str], key: str) -> str:
@@ -321,7 +310,7 @@ def release_collisions(
         ("Service", _cut63(fullnames["sandkasten"] + "-svc"), "sandkasten"),
     ]
     if mlflow_on:
-        kind = "StatefulSet" if version >= MLFLOW_STATEFULSET_SINCE else "Deployment"
+        kind = "StatefulSet" if facts.MLFLOW_STATEFULSET.holds(version) else "Deployment"
         objects += [
             (kind, fullnames["mlflow"], "mlflow"),
             ("Service", _cut63(fullnames["mlflow"] + "-svc"), "mlflow"),
@@ -330,7 +319,7 @@ def release_collisions(
         objects.append(("Secret", _cut63(fullnames["controlplane"] + "-secret"), "controlplane"))
     if is_empty(value("secrets", "existingHarmonySecret")):  # rendered even with harmony disabled
         objects.append(("Secret", _cut63(fullnames["harmony"] + "-secret"), "harmony"))
-    if version >= SERVICE_ACCOUNTS_SINCE:
+    if facts.SERVICE_ACCOUNTS.holds(version):
         for key, component, enabled in (
             ("controlPlane", "controlplane", True),
             ("harmony", "harmony", harmony_on),
@@ -438,13 +427,11 @@ def _unquoted_name_findings(
     label = _not_text_when_unquoted(key)
     if label is not None:
         places.append(f"the label `app.kubernetes.io/pool: {key}` (every chart version)")
-    if version < QUOTED_GROUP_SINCE:
+    if not facts.QUOTED_GROUP.holds(version):
         if _not_text_when_unquoted(name) is not None:
-            places.append(f"GROUP (`value: {name}`, unquoted before chart {_dotted(QUOTED_GROUP_SINCE)})")
+            places.append(f"GROUP (`value: {name}`, unquoted before chart {facts.QUOTED_GROUP.since})")
         if _not_text_when_unquoted(key) is not None:
-            places.append(
-                f"PARTITION_KEY (`value: {key}`, unquoted before chart {_dotted(QUOTED_GROUP_SINCE)})"
-            )
+            places.append(f"PARTITION_KEY (`value: {key}`, unquoted before chart {facts.QUOTED_GROUP.since})")
     if not places:
         return []
     read_as = _not_text_when_unquoted(key) if label is not None else _not_text_when_unquoted(name)
@@ -489,7 +476,7 @@ def _capability_findings(path: str, name: str, raw: Any, chart_version: str) -> 
             continue
         if token == "JOB":
             why = (
-                f"JOB only exists from chart {_dotted(JOB_CAPABILITY_SINCE)}; "
+                f"JOB only exists from chart {facts.JOB_CAPABILITY.since}; "
                 f"at chart {chart_version} the workers do not know it"
             )
         else:
@@ -502,14 +489,15 @@ def _capability_findings(path: str, name: str, raw: Any, chart_version: str) -> 
                 f"Pool {name!r} asks for capability {token!r}: {why}, so the pool will not take that work.",
             )
         )
-    deprecated = sorted(t for t in tokens if t in DEPRECATED_CAPABILITIES and "JOB" in known)
+    deprecated = sorted(t for t in tokens if t in facts.DEPRECATED_CAPABILITIES and facts.JOB in known)
     if deprecated:
         findings.append(
             Finding(
                 "deprecated-capability",
                 "info",
                 _path(path, "capabilities"),
-                f"Pool {name!r} uses {', '.join(deprecated)}, deprecated from chart 0.38.3 in favour of JOB.",
+                f"Pool {name!r} uses {', '.join(deprecated)}, deprecated from chart "
+                f"{facts.JOB_CAPABILITY.since} in favour of JOB.",
             )
         )
     return text, findings
@@ -521,7 +509,7 @@ def preview_pools(
     *,
     release: str = "adaptive",
     namespace: str = "default",
-    chart_version: str = "0.25.0",
+    chart_version: str = str(facts.COMPUTE_POOLS_GUIDE.since),
 ) -> tuple[list[PoolPreview], list[Finding]]:
     """Render each compute pool of migrated values as chart `chart_version` would.
 
@@ -707,7 +695,9 @@ def _preview_one(
                 "(`gpusPerReplica | default 1`), so they expect a GPU the pod does not get. Set "
                 "gpusPerReplica to the GPUs each replica needs"
                 + (
-                    ", or requireGpu: false for a pool without GPUs." if version >= REQUIRE_GPU_SINCE else "."
+                    ", or requireGpu: false for a pool without GPUs."
+                    if facts.REQUIRE_GPU.holds(version)
+                    else "."
                 ),
             )
         )
@@ -717,7 +707,7 @@ def _preview_one(
 
     node_selector = effective["nodeSelector"]
     if (
-        version < NODE_SELECTOR_TOYAML_SINCE
+        not facts.NODE_SELECTOR_TOYAML.holds(version)
         and not is_empty(node_selector)
         and not _one_line_yaml(node_selector)
     ):
@@ -727,10 +717,10 @@ def _preview_one(
                 "critical",
                 _source_path(path, "nodeSelector", sources),
                 f"Pool {name!r} gets a nodeSelector ({_from(sources, 'nodeSelector')}) that takes more than "
-                f"one line of YAML. Before chart {_dotted(NODE_SELECTOR_TOYAML_SINCE)} the template indents "
+                f"one line of YAML. Before chart {facts.NODE_SELECTOR_TOYAML.since} the template indents "
                 "only the first line of it, so a nodeSelector of more than one label (or a nested one) is "
                 f"not valid YAML: the StatefulSet {sts!r} cannot be read and the install fails. Keep one "
-                f"label at chart {chart_version}, or upgrade to {_dotted(NODE_SELECTOR_TOYAML_SINCE)} "
+                f"label at chart {chart_version}, or upgrade to {facts.NODE_SELECTOR_TOYAML.since} "
                 "or later.",
                 object=f"StatefulSet/{sts}",
             )
@@ -836,7 +826,7 @@ def _require_gpu(
     else:
         raw = harmony.get("requireGpu")
         sources["requireGpu"] = SOURCE_HARMONY if "requireGpu" in user_h else SOURCE_CHART
-    if version >= REQUIRE_GPU_SINCE:
+    if facts.REQUIRE_GPU.holds(version):
         return not is_empty(raw), []
     if is_empty(raw) and ("requireGpu" in pool or "requireGpu" in user_h):
         return True, [
@@ -845,7 +835,7 @@ def _require_gpu(
                 "warning",
                 _source_path(path, "requireGpu", sources),
                 f"Pool {name!r} has requireGpu false ({_from(sources, 'requireGpu')}), but the chart reads "
-                f"requireGpu only from {_dotted(REQUIRE_GPU_SINCE)}: chart {chart_version} still requests "
+                f"requireGpu only from {facts.REQUIRE_GPU.since}: chart {chart_version} still requests "
                 f"the GPUs and keeps the {GPU_RESOURCE} toleration, so the pods wait for GPU nodes.",
             )
         ]
@@ -892,7 +882,7 @@ def _resource_findings(
         code = "requests-dropped" if "requests" in missing else "limits-dropped"
         hint = (
             " (or requireGpu: false, from chart 0.37, if it needs no GPU)"
-            if version >= REQUIRE_GPU_SINCE
+            if facts.REQUIRE_GPU.holds(version)
             else ""
         )
         return [

@@ -14,7 +14,7 @@ from collections import Counter
 from dataclasses import replace
 from typing import Any
 
-from migrator.chart import kube, ledger, packages
+from migrator.chart import facts, kube, ledger, packages
 from migrator.chart.packages import ChartPackage
 from migrator.chart.render import Refusal, Rendered, render
 from migrator.errors import InputError
@@ -32,7 +32,6 @@ from migrator.versions import Version
 from migrator.yaml.editor import Document
 from migrator.yaml.paths import format_path, parse_path
 
-CHART_REPOSITORY = "oci://ghcr.io/adaptive-ml/adaptive"
 # Findings of the changes that name a value the user must fill in (status needs-input).
 FILL_CODES = frozenset(
     {
@@ -507,6 +506,6 @@ def upgrade_command(report: Report, file_name: str = "values.migrated.yaml") -> 
         chart = shlex.quote(os.path.basename(report.chart_origin.rstrip("/")) or report.chart_origin)
         return f"helm upgrade {report.release} ./{chart} -n {report.namespace} -f {file_name}"
     return (
-        f"helm upgrade {report.release} {CHART_REPOSITORY} --version {report.target} "
+        f"helm upgrade {report.release} {facts.CHART_REPOSITORY} --version {report.target} "
         f"-n {report.namespace} -f {file_name}"
     )
