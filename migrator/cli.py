@@ -29,6 +29,7 @@ from migrator.engine import analyze
 from migrator.errors import InputError
 from migrator.report.model import Report
 from migrator.report.secrets import mask_data
+from migrator.report.text import pools_summary, summary
 
 EXIT_OK, EXIT_PENDING, EXIT_UNREADABLE, EXIT_BLOCKED, EXIT_NEEDS_INPUT = 0, 1, 2, 3, 4
 # One analysis, Helm's renders included, may take this long before the command gives up
@@ -231,53 +232,6 @@ def _error(path: str, exc: InputError, as_json: bool) -> None:
             say("    " + " " * (exc.column - 1) + "^", err=True)
 
 
-def _summary(report: Report) -> str:
-    lines = [f"{report.source}: {report.status} (layout: {report.detected.label}; target {report.target})"]
-    for ev in report.detected.evidence:
-        lines.append(f"  evidence: {ev.path}{f' (line {ev.line})' if ev.line else ''} -> {ev.says}")
-    for change in report.changes:
-        lines.append(f"  [{change.status}] {change.version} {change.id}: {change.title}")
-        if change.blocked_reason:
-            lines.append(f"      blocked: {change.blocked_reason}")
-        for step in change.manual_steps:
-            lines.append(f"      by hand: {step}")
-    for f in report.findings:
-        where = f" line {f.line}" if f.line else ""
-        lines.append(f"  {f.severity}: [{f.code}] {f.path}{where}: {f.message}")
-    for m in report.moved:
-        lines.append(f"  moved: {m.source} -> {m.target}")
-    for d in report.dropped:
-        lines.append(f"  dropped: {d.path} ({d.reason})")
-    for note in report.notes:
-        lines.append(f"  note: {note}")
-    proof = report.render
-    if proof is not None:
-        lines.append(
-            f"  render: chart {proof.chart_version}: {proof.status}{f' ({proof.note})' if proof.note else ''}"
-        )
-        for message in proof.messages:
-            lines.append(f"      chart says: {message.message}")
-        for placeholder in proof.placeholders:
-            where = f" (line {placeholder.line})" if placeholder.line else " (not in the file)"
-            lines.append(f"      placeholder: {placeholder.path}{where}")
-    if report.source_render is not None and report.source_render.note:
-        lines.append(f"  ledger: {report.source_render.note}")
-    for entry in report.ledger:
-        if entry.severity == "info":
-            continue
-        new = f" -> {entry.new_kind or entry.kind}/{entry.new_name}" if entry.new_name else ""
-        lines.append(f"  cluster {entry.severity}: {entry.change} {entry.kind}/{entry.name}{new}")
-    info = sum(1 for e in report.ledger if e.severity == "info")
-    if info:
-        lines.append(f"  cluster: {info} more object(s) created or updated (see --json)")
-    for number, step in enumerate(report.next_steps, 1):
-        where = f" (line {step.line})" if step.line else ""
-        lines.append(f"  next {number}. {step.text}{where}")
-        if step.command:
-            lines.append(f"      $ {step.command}")
-    return "\n".join(lines)
-
-
 def _check(args: argparse.Namespace) -> int:
     codes = []
     docs: list[dict] = []  # with --json: one entry per file, in order (a report or an error)
@@ -293,7 +247,7 @@ def _check(args: argparse.Namespace) -> int:
         if args.json:
             docs.append(result.to_dict(reveal_secrets=args.show_secrets))
         if not args.json:
-            say(_summary(result))
+            say(summary(result))
         codes.append(STATUS_EXIT_CHECK[result.status])
     if args.json:
         print(json_text(docs[0] if len(args.files) == 1 else docs))
@@ -313,14 +267,14 @@ def _migrate(args: argparse.Namespace) -> int:
         if args.json:
             print(json_text(result.to_dict(reveal_secrets=args.show_secrets)))
         else:
-            say(_summary(result), err=True)
+            say(summary(result), err=True)
             say(f"{args.file}: not an `adaptive` values file: nothing changed, no file written.", err=True)
         return EXIT_UNREADABLE
     if result.status == "blocked" or result.migrated_yaml is None:
         if args.json:
             print(json_text(result.to_dict(reveal_secrets=args.show_secrets)))
         else:
-            say(_summary(result), err=True)
+            say(summary(result), err=True)
             say(f"{args.file}: blocked: no file written; a human must decide (see above).", err=True)
         return EXIT_BLOCKED
     if args.output:
@@ -336,7 +290,7 @@ def _migrate(args: argparse.Namespace) -> int:
         text = result.migrated_yaml
         sys.stdout.buffer.write((terminal_safe(text) if sys.stdout.isatty() else text).encode("utf-8"))
     else:
-        say(_summary(result), err=True)
+        say(summary(result), err=True)
     return EXIT_NEEDS_INPUT if result.status == "needs-input" else EXIT_OK
 
 
@@ -366,31 +320,7 @@ def _preview(args: argparse.Namespace) -> int:
         keys = ("source", "release", "namespace", "target", "status", "pools", "totals", "service_accounts")
         print(json_text({k: data[k] for k in (*keys, "findings")}))
     else:
-        lines = [
-            f"{result.source}: release {result.release}, namespace {result.namespace}, chart {result.target}"
-        ]
-        for p in result.pools:
-            proven = "rendered by Helm" if p.proven else "by the chart's rules (not rendered)"
-            lines.append(f"  pool {p.name!r} ({proven}): StatefulSet {p.statefulset}")
-            lines.append(f"    headless Service {p.headless_service}")
-            lines.append(f"    GROUP={p.group} PARTITION_KEY={p.partition_key} capabilities={p.capabilities}")
-            gpu_env = f" GPU_COUNT={p.gpu_count_env}" if p.gpu_count_env is not None else ""
-            counts = f"replicas={p.replicas} GPUs per replica={p.gpus_per_replica} GPUs={p.gpus_total}"
-            lines.append(f"    {counts}{gpu_env}")
-            if p.service_account:
-                lines.append(f"    service account: {p.service_account}")
-            for pod, dns in zip(p.pods, p.dns_names, strict=False):
-                lines.append(f"    pod {pod}  {dns}")
-            shown = p.resources if args.show_secrets else mask_data(p.resources)
-            lines.append(f"    resources ({p.sources.get('resources', '?')}): {shown}")
-            if p.problems:
-                lines.append(f"    problems: {', '.join(p.problems)}")
-        lines.append(f"  total: {result.total_pods} pods, {result.total_gpus} GPUs")
-        for component, account in result.service_accounts.items():
-            lines.append(f"  {component} runs as service account {account}")
-        for f in result.findings:
-            lines.append(f"  {f.severity}: [{f.code}] {f.path}: {f.message}")
-        say("\n".join(lines))
+        say(pools_summary(result, reveal_secrets=args.show_secrets))
     return EXIT_BLOCKED if result.status == "blocked" else EXIT_OK
 
 
