@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
+from migrator.changes.registry import change_migrating
 from migrator.chart import catalogue
 from migrator.report.model import ChartFit, Detection, Evidence, Finding, LedgerEntry
 from migrator.versions import Version
@@ -85,7 +86,7 @@ def key_findings(data: Any, target: str, ledger: list[LedgerEntry]) -> list[Find
     if target not in catalogue.versions():
         return []
     findings = []
-    for key in catalogue.unknown_keys(data, target, skip_changes=True):
+    for key in catalogue.unknown_keys(data, target, migrated_by=change_migrating, skip_changes=True):
         path = format_path(key.path)
         if key.last_version is not None:
             findings.append(

@@ -28,7 +28,7 @@ from pathlib import Path
 import helm_python as helm
 import pytest
 
-from migrator.changes.registry import all_changes
+from migrator.changes.registry import all_changes, change_migrating
 from migrator.chart import build_catalogue, catalogue, packages
 from migrator.chart.catalogue import ITEM
 from migrator.engine import load_document
@@ -566,14 +566,15 @@ def test_the_corpus_defaults_have_no_unknown_key():
 
 def test_0_23_defaults_at_0_48_2_report_the_keys_the_chart_stopped_reading():
     defaults = chart("0.23.0").values
-    found = {u.path: u for u in catalogue.unknown_keys(defaults, "0.48.2")}
+    found = {u.path: u for u in catalogue.unknown_keys(defaults, "0.48.2", migrated_by=change_migrating)}
     assert found[("prometheus",)].last_version == "0.31.1"
     assert found[("keda",)].last_version == "0.23.0"
     assert found[("autoscaling",)].last_version == "0.23.0"
     assert found[("alloy",)].last_version == "0.26.0"
     assert found[("serviceAccount",)].change_id == "service-account-split"
     assert all(u.removed for u in found.values())
-    left = {u.path for u in catalogue.unknown_keys(defaults, "0.48.2", skip_changes=True)}
+    unknown = catalogue.unknown_keys(defaults, "0.48.2", migrated_by=change_migrating, skip_changes=True)
+    left = {u.path for u in unknown}
     assert left == {
         ("prometheus",),
         ("keda",),
@@ -662,9 +663,9 @@ def test_unknown_key_versions_and_messages():
     new = catalogue.unknown_keys({"lgtm": {"enabled": True}}, "0.30.0")[0]
     assert new.first_version == "0.38.0" and not new.removed
     assert new.to_dict()["path"] == "lgtm"
-    assert catalogue.handled_by_change(("harmony", "group")) == "harmony-compute-pools"
-    assert catalogue.handled_by_change("serviceAccount.create") == "service-account-split"
-    assert catalogue.handled_by_change("prometheus") is None
+    assert change_migrating(("harmony", "group")) == "harmony-compute-pools"
+    assert change_migrating("serviceAccount.create") == "service-account-split"
+    assert change_migrating("prometheus") is None
 
 
 def test_refused_keys():

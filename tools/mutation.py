@@ -417,9 +417,9 @@ LISTED: list[Mutant] = [
     # -- masking --------------------------------------------------------------------------
     M(
         "mask-migrated-copy-revealed",
-        "migrator/report/model.py",
-        "            self._masked = mask_yaml_text(self.migrated_yaml)",
-        "            self._masked = self.migrated_yaml",
+        "migrator/report/views.py",
+        "            self._masked_migrated = self._mask_migrated()",
+        "            self._masked_migrated = self.migrated",
         ["tests/test_secrets.py::test_no_masked_output_shows_a_planted_secret"],
     ),
     M(

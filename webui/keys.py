@@ -12,15 +12,11 @@ from typing import Any
 
 import streamlit as st
 
+from migrator.changes.registry import change_migrating
+from migrator.chart import catalogue, schema
+from webui.text import as_yaml_inline
+
 log = logging.getLogger(__name__)
-
-
-def available() -> bool:
-    try:
-        from migrator.chart import catalogue, schema  # noqa: F401
-    except ImportError:
-        return False
-    return True
 
 
 def change_anchor(change_id: str) -> str:
@@ -32,13 +28,11 @@ def change_anchor(change_id: str) -> str:
 def diff_cached(old: str, new: str) -> dict[str, Any] | str:
     """Keys added and removed (each removed one with the change that migrates it, if any) and
     defaults changed from `old` to `new`; or why not, as text."""
-    from migrator.chart import catalogue
-
     try:
         diff = catalogue.diff_versions(old, new)
         return {
             "added": [catalogue.dotted(p) for p in diff.added],
-            "removed": [(catalogue.dotted(p), catalogue.handled_by_change(p)) for p in diff.removed],
+            "removed": [(catalogue.dotted(p), change_migrating(p)) for p in diff.removed],
             "defaults": [(catalogue.dotted(p), _shown(a), _shown(b)) for p, a, b in diff.defaults_changed],
         }
     except Exception as exc:  # an engine error must not break the page
@@ -47,8 +41,6 @@ def diff_cached(old: str, new: str) -> dict[str, Any] | str:
 
 
 def _shown(value: Any) -> str:
-    from webui.text import as_yaml_inline
-
     return as_yaml_inline(value)
 
 
@@ -56,8 +48,6 @@ def _shown(value: Any) -> str:
 def schema_cached(version: str) -> str:
     """The text of `values.schema.json` for `version`, or why there is none."""
     try:
-        from migrator.chart import schema
-
         return schema.values_schema_json(version)
     except Exception as exc:
         log.exception("values_schema_json(%s) failed", version)

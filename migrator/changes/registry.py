@@ -15,6 +15,7 @@ import pkgutil
 from functools import cache
 
 from migrator.changes.change import BreakingChange
+from migrator.chart.catalogue import ITEM, catalogue_path
 from migrator.yaml.paths import split_dotted
 
 # The modules of this package that are not changes.
@@ -63,6 +64,24 @@ def change_for_key(path: tuple) -> str | None:
             fingerprint = split_dotted(key)
             if parts[: len(fingerprint)] == fingerprint or fingerprint[: len(parts)] == parts:
                 return change.id
+    return None
+
+
+@cache
+def _old_keys() -> tuple[tuple[tuple[str, ...], str], ...]:
+    return tuple((tuple(key.split(".")), change.id) for change in all_changes() for key in change.old_keys)
+
+
+def change_migrating(path: tuple | str) -> str | None:
+    """The registered change that migrates the key at `path` (one of its old keys covers it), if any.
+
+    `path`: a user's path (ints for list indexes), a catalogue path (`[]` for any item) or dotted
+    text; the catalogue's questions about removed and unknown keys take this as `migrated_by`.
+    """
+    cpath = tuple(p for p in catalogue_path(path) if p != ITEM)
+    for key, change_id in _old_keys():
+        if cpath[: len(key)] == key:
+            return change_id
     return None
 
 

@@ -29,9 +29,9 @@ Questions about the chart
 - `versions_reading(path) -> list[str]`, `first_version_reading(path)`,
   `last_version_reading(path, before=None)`.
 - `diff_versions(a, b) -> VersionDiff`: keys added, removed, defaults changed.
-- `removed_keys(a=None, b=None) -> list[RemovedKey]`: every key a version reads and the next
-  one does not (the top-most such key), with the last version reading it and the registry
-  change that migrates it, if any (`change_id`).
+- `removed_keys(a=None, b=None, migrated_by=None) -> list[RemovedKey]`: every key a version
+  reads and the next one does not (the top-most such key), with the last version reading it
+  and the change that migrates it, if any (`change_id`: what `migrated_by(path)` answers).
 
 Questions about a user's values (plain data: dicts, lists, scalars)
 - `unknown_keys(data, version) -> list[UnknownKey]`: every key the chart at `version` does
@@ -41,9 +41,10 @@ Questions about a user's values (plain data: dicts, lists, scalars)
   Damerau distance <= 2 (1 for keys of 4-5 letters, 0 for shorter), or the same key at the
   one place it exists elsewhere: `reason` case|plural|spelling|moved), the last older
   version that read it (`last_version`: a removed key), the first newer one
-  (`first_version`: a key from a newer chart), and `change_id` when a registered breaking
-  change migrates it. `handled_by_change(path)` is that last test on its own;
-  `unknown_keys(..., skip_changes=True)` leaves those keys out.
+  (`first_version`: a key from a newer chart), and `change_id` when a breaking change migrates
+  it: what `migrated_by(catalogue path)` answers, a function the caller passes (the chart knows
+  nothing of the changes; `migrator.changes.registry.change_migrating` is the registry's
+  answer); `unknown_keys(..., migrated_by=..., skip_changes=True)` leaves those keys out.
 - `refused_keys(data, version) -> list[RefusedKey]`: keys set to a non-empty value that the
   chart refuses (the render would fail), with the chart's message.
 - `template_reads(data, version) -> set[tuple]`: the `.Values` paths the user's own
@@ -58,6 +59,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from functools import cache
 from typing import Any, NamedTuple
 
@@ -399,10 +401,20 @@ class RemovedKey(NamedTuple):
     path: tuple  # catalogue path
     last_version: str  # the last version reading it
     next_version: str  # the first version after it that does not
-    change_id: str | None  # the registered breaking change that migrates it, if any
+    change_id: str | None  # the breaking change that migrates it, if any (`migrated_by`)
 
 
-def removed_keys(old: str | None = None, new: str | None = None) -> list[RemovedKey]:
+# Which breaking change migrates a key (a catalogue path), if any: the caller's answer.
+MigratedBy = Callable[[tuple], "str | None"]
+
+
+def _nothing_migrates(path: tuple) -> str | None:
+    return None
+
+
+def removed_keys(
+    old: str | None = None, new: str | None = None, *, migrated_by: MigratedBy = _nothing_migrates
+) -> list[RemovedKey]:
     """Keys a version reads and the next one does not, between `old` and `new` (default: all)."""
     vs = versions()
     low = _index_of(old) if old else 0
@@ -410,28 +422,8 @@ def removed_keys(old: str | None = None, new: str | None = None) -> list[Removed
     out = []
     for i in range(low, high):
         for path in diff_versions(vs[i], vs[i + 1]).removed:
-            out.append(RemovedKey(path, vs[i], vs[i + 1], handled_by_change(path)))
+            out.append(RemovedKey(path, vs[i], vs[i + 1], migrated_by(path)))
     return out
-
-
-# ---------------------------------------------------------------------------
-# the registry of breaking changes
-
-
-@cache
-def _change_keys() -> tuple[tuple[tuple, str], ...]:
-    from migrator.changes.registry import all_changes  # lazily: the registry imports the changes
-
-    return tuple((tuple(key.split(".")), change.id) for change in all_changes() for key in change.old_keys)
-
-
-def handled_by_change(path: Path | str) -> str | None:
-    """The id of a registered breaking change that migrates the key at `path`, if any."""
-    cpath = tuple(p for p in catalogue_path(path) if p != ITEM)
-    for key, change_id in _change_keys():
-        if cpath[: len(key)] == key:
-            return change_id
-    return None
 
 
 # ---------------------------------------------------------------------------
@@ -444,7 +436,7 @@ class UnknownKey(NamedTuple):
     reason: str | None = None  # case | plural | spelling | moved
     last_version: str | None = None  # newest older version reading it: a removed key
     first_version: str | None = None  # oldest newer version reading it: a key of a newer chart
-    change_id: str | None = None  # a registered breaking change migrates it
+    change_id: str | None = None  # the breaking change that migrates it (`migrated_by`)
     version: str = ""  # the version asked about
 
     @property
@@ -564,12 +556,14 @@ def _walk_unknown(data: Any, ver: _Version) -> list[tuple[tuple, tuple]]:
     return out
 
 
-def unknown_keys(data: Any, version: str, *, skip_changes: bool = False) -> list[UnknownKey]:
+def unknown_keys(
+    data: Any, version: str, *, migrated_by: MigratedBy = _nothing_migrates, skip_changes: bool = False
+) -> list[UnknownKey]:
     """Every key of `data` that the chart at `version` does not read (see the module docstring)."""
     ver = _version(version)
     out = []
     for upath, cpath in _walk_unknown(data, ver):
-        change_id = handled_by_change(cpath)
+        change_id = migrated_by(cpath)
         if skip_changes and change_id is not None:
             continue
         last = last_version_reading(cpath, before=version)
@@ -808,6 +802,7 @@ __all__ = [
     "ITEM",
     "AdaptiveVerdict",
     "KeyInfo",
+    "MigratedBy",
     "RefusedKey",
     "RemovedKey",
     "UnknownKey",
@@ -818,7 +813,6 @@ __all__ = [
     "dotted",
     "first_version_reading",
     "fitting_versions",
-    "handled_by_change",
     "key_info",
     "last_version_reading",
     "looks_adaptive",
