@@ -17,14 +17,21 @@ from migrator.chart.value_types import validate_values
 from migrator.detect import detect
 from migrator.errors import InputError
 from migrator.keys import fit, key_findings, narrow, not_adaptive_finding
-from migrator.report.model import SEVERITY_ORDER, ChangeOutcome, Detection, Finding, Report
+from migrator.report.model import (
+    KEYS_OUTSIDE_THE_FILE,
+    SEVERITY_ORDER,
+    ChangeOutcome,
+    Detection,
+    Finding,
+    Report,
+)
 from migrator.report.secrets import mask_line, mask_yaml_text
 from migrator.report.views import ReportViews
 from migrator.source import Source, read_source
 from migrator.versions import Version
-from migrator.yaml.editor import Document, EditError, Editor, NeedsFlush
+from migrator.yaml.document import Document
+from migrator.yaml.editor import EditError, Editor, NeedsFlush
 from migrator.yaml.parse import split_lines
-from migrator.yaml.paths import parse_path
 
 
 def load_document(data: bytes | str) -> tuple[Document, Source]:
@@ -196,11 +203,11 @@ def analyze(
         prove(report, doc, current, target_package, from_version, blocked=blocked)
     if not blocked:
         # A key a change already reported on (e.g. the legacy `harmony.computePool`) needs no second word.
-        reported = {f.path for f in report.findings}
+        reported = {f.key for f in report.findings}
         report.findings += [
             _with_line(f, current)
             for f in key_findings(current.data, report.target, report.ledger)
-            if f.path not in reported
+            if f.key not in reported
         ]
     report.findings = [
         replace(f, line_in="migrated") if f.line is not None and f.line_in is None else f
@@ -299,7 +306,9 @@ def _one_word_per_cause(findings: list[Finding]) -> list[Finding]:
     for f in findings:
         said = any(
             other.code == better
-            and (f.path == other.path or f.path.startswith((other.path + ".", other.path + "[")))
+            and f.key is not None
+            and other.key is not None
+            and f.key[: len(other.key)] == other.key
             for better, worse in _SAYS_IT_ALREADY
             if f.code == worse
             for other in findings
@@ -311,24 +320,20 @@ def _one_word_per_cause(findings: list[Finding]) -> list[Finding]:
 
 def _change_line(finding: Finding, original: Document, migrated: Document | None) -> Finding:
     """The line of a change's finding: in the input where its key is, else where the change put it."""
-    path = parse_path(finding.path) if finding.path and finding.path not in ("release", "namespace") else ()
-    if not path:
+    key = finding.key
+    if not key or key in KEYS_OUTSIDE_THE_FILE:
         return replace(finding, line_in="input") if finding.line is not None else finding
-    if not original.has(path) and migrated is not None and migrated.has(path):
-        return replace(finding, line=migrated.line_of(path), line_in="migrated")
-    return replace(finding, line=original.line_of(path), line_in="input")
+    if not original.has(key) and migrated is not None and migrated.has(key):
+        return replace(finding, line=migrated.line_of(key), line_in="migrated")
+    return replace(finding, line=original.line_of(key), line_in="input")
 
 
-def _with_line(finding: Finding, doc: Document, *, force: bool = False) -> Finding:
-    """Give a finding the line of its path in `doc` (the input, or the migrated file)."""
-    if (finding.line is not None and not force) or not finding.path or finding.path == "release":
+def _with_line(finding: Finding, doc: Document) -> Finding:
+    """Give a finding without a line the line of its key in `doc` (the input, or the migrated file)."""
+    key = finding.key
+    if finding.line is not None or not key or key in KEYS_OUTSIDE_THE_FILE:
         return finding
-    path = parse_path(finding.path)
-    if not path:
-        return finding
-    if not doc.has(path) and finding.line is not None:
-        return finding
-    return replace(finding, line=doc.line_of(path))
+    return replace(finding, line=doc.line_of(key))
 
 
 def migrate_text(data: bytes | str, *, target: str | None = None) -> str | None:

@@ -33,7 +33,7 @@ def not_adaptive_finding(chart_fit: ChartFit) -> Finding:
     return Finding(
         "not-adaptive",
         "critical",
-        "",
+        None,
         f"This is not a values file of the `adaptive` chart, so nothing was changed: {chart_fit.evidence}.",
     )
 
@@ -93,7 +93,7 @@ def key_findings(data: Any, target: str, ledger: list[LedgerEntry]) -> list[Find
                 Finding(
                     "removed-key",
                     "warning",
-                    path,
+                    key.path,
                     f"Chart {target} no longer reads `{path}` (the last version that read it is "
                     f"{key.last_version}), and no breaking change of the registry covers it. The key stays "
                     "in your file, where Helm ignores it: " + _what_goes(key.path, ledger),
@@ -106,7 +106,7 @@ def key_findings(data: Any, target: str, ledger: list[LedgerEntry]) -> list[Find
             Finding(
                 "unknown-key",
                 "warning",
-                path,
+                key.path,
                 f"Chart {target} does not read `{path}`: Helm ignores it, so the deployment runs with the "
                 "chart's default instead." + (f" Did you mean `{suggestion}`?" if suggestion else "") + newer,
             )

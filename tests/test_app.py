@@ -1022,13 +1022,15 @@ def test_findings_are_grouped_by_change_pool_object_and_name_field():
     report = Report(source="x", detected=detection, target="0.48.2", status="migrated")
     report.pools = [replace(migrator.analyze(CURRENT).pools[0])]
     report.findings = [
-        Finding("a", "warning", "secrets.dbUrl", "m", change_id="db-config-split"),
-        Finding("b", "critical", "harmony.computePools[0].name", "m"),
-        Finding("c", "warning", "harmony.computePools[5]", "m"),  # no such pool
-        Finding("d", "warning", "", "m", object="Service/x"),
-        Finding("e", "critical", "release", "m"),  # invalid-name only goes to the field
-        Finding("invalid-name", "critical", "release", "m"),
-        Finding("f", "info", "harmony.computePools[0]", "message naming pool gpu", change_id="not-shown"),
+        Finding("a", "warning", ("secrets", "dbUrl"), "m", change_id="db-config-split"),
+        Finding("b", "critical", ("harmony", "computePools", 0, "name"), "m"),
+        Finding("c", "warning", ("harmony", "computePools", 5), "m"),  # no such pool
+        Finding("d", "warning", None, "m", object="Service/x"),
+        Finding("e", "critical", ("release",), "m"),  # invalid-name only goes to the field
+        Finding("invalid-name", "critical", ("release",), "m"),
+        Finding(
+            "f", "info", ("harmony", "computePools", 0), "message naming pool gpu", change_id="not-shown"
+        ),
     ]
     groups = verdict.group_findings(report, {"db-config-split"})
     assert [f.code for f in groups.at_field] == ["invalid-name"]

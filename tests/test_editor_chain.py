@@ -16,8 +16,10 @@ import migrator.engine as engine
 from migrator.changes.change import BreakingChange
 from migrator.changes.context import ChangeContext
 from migrator.report.model import ChartFit
-from migrator.yaml.editor import Document, EditError, Editor, Keep, NeedsFlush
+from migrator.yaml.document import Document
+from migrator.yaml.editor import EditError, Editor, NeedsFlush
 from migrator.yaml.paths import parse_path
+from migrator.yaml.render import Keep
 
 TEXT = "a:\n  x: 1  # the x\n  k: 2\nb:\n  z: 3\nc: 4\n"
 
@@ -107,7 +109,7 @@ def test_a_change_that_needs_rewritten_positions_runs_again_after_a_flush(monkey
 
     changes = (_change("create-w", "0.17.0", create_w), _change("extend-w", "0.18.0", extend_w))
     monkeypatch.setattr(engine, "all_changes", lambda: changes)
-    monkeypatch.setattr(engine.keys, "fit", _synthetic_fit)  # the tiny file is no chart's values
+    monkeypatch.setattr(engine, "fit", _synthetic_fit)  # the tiny file is no chart's values
     report = engine.analyze(TEXT, target="0.18.0", prove_with_helm=False)
     assert calls == ["extend", "extend"]  # stopped once by NeedsFlush, then run on the new text
     assert [c.status for c in report.changes] == ["applied", "applied"]
@@ -124,7 +126,7 @@ def test_a_blocked_change_leaves_no_edit_behind(monkeypatch) -> None:
 
     changes = (_change("blocks", "0.17.0", edit_then_block), _change("edits", "0.18.0", harmless))
     monkeypatch.setattr(engine, "all_changes", lambda: changes)
-    monkeypatch.setattr(engine.keys, "fit", _synthetic_fit)  # the tiny file is no chart's values
+    monkeypatch.setattr(engine, "fit", _synthetic_fit)  # the tiny file is no chart's values
     report = engine.analyze(TEXT, target="0.18.0", prove_with_helm=False)
     assert report.status == "blocked" and report.migrated_yaml is None
     assert [c.status for c in report.changes] == ["blocked", "applied"]
@@ -140,7 +142,7 @@ def test_a_wrong_edit_found_at_the_end_is_pinned_on_its_change(monkeypatch) -> N
 
     changes = (_change("fine", "0.17.0", fine), _change("wrong", "0.18.0", wrong))
     monkeypatch.setattr(engine, "all_changes", lambda: changes)
-    monkeypatch.setattr(engine.keys, "fit", _synthetic_fit)  # the tiny file is no chart's values
+    monkeypatch.setattr(engine, "fit", _synthetic_fit)  # the tiny file is no chart's values
     report = engine.analyze(TEXT, target="0.18.0", prove_with_helm=False)
     assert [c.status for c in report.changes] == ["applied", "blocked"]
     assert report.status == "blocked" and report.migrated_yaml is None

@@ -20,7 +20,9 @@ from migrator.chart.render import KubeObject
 from migrator.detect import detect
 from migrator.engine import analyze
 from migrator.report.model import Detection, PlaceholderValue, RenderProof, Report
-from migrator.yaml.editor import Document, EditError, Editor, Keep
+from migrator.yaml.document import Document
+from migrator.yaml.editor import EditError, Editor
+from migrator.yaml.render import Keep
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "changes"
 IRSA = {"eks.amazonaws.com/role-arn": "arn:aws:iam::123456789012:role/adaptive"}
@@ -32,7 +34,9 @@ def _report(**kwargs) -> Report:
 
 
 def test_a_placeholder_the_render_needed_makes_the_file_need_input_even_without_a_finding() -> None:
-    proof = RenderProof("0.48.2", "needs-input", placeholders=[PlaceholderValue("secrets.x", 7, "required")])
+    proof = RenderProof(
+        "0.48.2", "needs-input", placeholders=[PlaceholderValue(("secrets", "x"), 7, "required")]
+    )
     report = _report(render=proof, migrated_yaml="secrets:\n  x: ''\n")
     conclude(report, Document("{}\n"), None)
     assert report.status == "needs-input"

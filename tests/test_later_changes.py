@@ -20,7 +20,7 @@ from migrator.detect import detect
 from migrator.engine import analyze
 from migrator.errors import InputError
 from migrator.versions import Version
-from migrator.yaml.editor import Document
+from migrator.yaml.document import Document
 
 REPO = Path(__file__).resolve().parents[1]
 CORPUS = REPO / ".." / "shared" / "corpus"

@@ -104,7 +104,9 @@ def test_table_cells_are_escaped(monkeypatch) -> None:
 
 
 def test_finding_messages_are_markdown_only_inside_code_spans() -> None:
-    finding = Finding("x", "warning", "a.b", "Pool `<b>x</b>` says <img src=x onerror=alert(1)> [x](y)", 3)
+    finding = Finding(
+        "x", "warning", ("a", "b"), "Pool `<b>x</b>` says <img src=x onerror=alert(1)> [x](y)", 3
+    )
     out = verdict.findings_markdown([finding])
     assert "`<b>x</b>`" in out  # a code span: shown literally by Markdown
     assert "<img" not in out.replace("\\<", "") and "\\[x\\]\\(y\\)" in out
@@ -180,9 +182,9 @@ def _report(**kwargs) -> Report:
 def test_triage_names_the_most_severe_finding_not_the_last() -> None:
     report = _report(
         findings=[
-            Finding("a", "info", "x", "just so you know"),
-            Finding("b", "critical", "y", "this breaks the install"),
-            Finding("c", "warning", "z", "worth a look"),
+            Finding("a", "info", ("x",), "just so you know"),
+            Finding("b", "critical", ("y",), "this breaks the install"),
+            Finding("c", "warning", ("z",), "worth a look"),
         ]
     )
     assert triage.most_severe(report) == "critical: this breaks the install"

@@ -447,8 +447,8 @@ def test_old_files_migrate_faithfully(case: Case) -> None:
 )
 def test_new_scalars_read_back_as_the_same_text(text: str, quote_style: str) -> None:
     """What the editor writes for a string is that string to every YAML 1.1 reader (Helm's too)."""
-    from migrator.yaml.editor import render_scalar
     from migrator.yaml.parse import parse
+    from migrator.yaml.render import render_scalar
 
     rendered = render_scalar(text, quote_style)
     document = f"key: {rendered}\n"

@@ -12,14 +12,13 @@ import streamlit as st
 from migrator.changes.registry import get_change
 from migrator.chart import names
 from migrator.chart.proof import upgrade_command
-from migrator.report.model import Finding, Report
-from migrator.yaml.paths import parse_path
+from migrator.report.model import KEYS_OUTSIDE_THE_FILE, Finding, Report, pool_index
 from webui import files
 from webui.text import SEVERITY_ICON, SEVERITY_RANK, code_text, md, md_rich, status_label, table
 
 GUIDE_URL = "https://github.com/adaptive-ml/adaptive-helm-chart/blob/main/charts/adaptive/UPGRADE.md"
 NAME_CODES = frozenset({"invalid-name", "name-collision"})
-NAME_PATHS = frozenset({"release", "namespace"})
+NAME_PATHS = frozenset(KEYS_OUTSIDE_THE_FILE)
 MAX_STEPS_SHOWN = 10
 
 
@@ -38,14 +37,6 @@ class Groups:
     other: list[Finding] = field(default_factory=list)
 
 
-def pool_index(path: str) -> int | None:
-    """The pool a finding's path is under (`harmony.computePools[1]...` -> 1), by the path alone."""
-    parts = parse_path(path or "")
-    if len(parts) >= 3 and parts[:2] == ("harmony", "computePools") and isinstance(parts[2], int):
-        return parts[2]
-    return None
-
-
 def by_severity(findings: list[Finding]) -> list[Finding]:
     return sorted(findings, key=lambda f: SEVERITY_RANK.get(f.severity, 3))
 
@@ -55,8 +46,8 @@ def group_findings(report: Report, shown_changes: set[str]) -> Groups:
     is shown), the pool (path prefix), the rendered object (`object`), else "other"."""
     groups = Groups()
     for f in by_severity(list(report.findings)):
-        index = pool_index(f.path)
-        if f.path in NAME_PATHS and f.code in NAME_CODES:
+        index = pool_index(f.key)
+        if f.key in NAME_PATHS and f.code in NAME_CODES:
             groups.at_field.append(f)
         elif f.change_id and f.change_id in shown_changes:
             groups.by_change.setdefault(f.change_id, []).append(f)
@@ -130,7 +121,7 @@ def chart_names(release: str, report: Report | None) -> list[dict[str, str]]:
 
 def render_name_checks(release: str, namespace: str, report: Report | None) -> None:
     """Right under the release and namespace fields: what is wrong with them, before anything else."""
-    problems = [f for f in (report.findings if report is not None else []) if f.path in NAME_PATHS]
+    problems = [f for f in (report.findings if report is not None else []) if f.key in NAME_PATHS]
     problems = [f for f in problems if f.code in NAME_CODES]
     if report is None:
         for text in name_rule_problems(release, namespace):

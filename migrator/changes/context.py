@@ -16,12 +16,22 @@ from migrator.changes.change import BreakingChange
 from migrator.chart import facts
 from migrator.chart.names import pool_key, service_account_name
 from migrator.chart.preview import is_empty
-from migrator.report.model import Detection, Drop, Finding, Move, Severity, type_word
+from migrator.report.model import (
+    RELEASE,
+    Detection,
+    Drop,
+    Finding,
+    Move,
+    Severity,
+    type_word,
+)
 from migrator.versions import Version
-from migrator.yaml.editor import DocumentView, Editor, Keep
+from migrator.yaml.editor import DocumentView, Editor
 from migrator.yaml.paths import Path, format_path, get_in
+from migrator.yaml.render import Keep
 
 __all__ = [
+    "RELEASE",
     "BreakingChange",
     "ChangeContext",
     "Keep",
@@ -96,19 +106,18 @@ class ChangeContext:
             return False
         return None
 
-    def finding(self, code: str, severity: Severity, path: Path | str, message: str) -> None:
-        tuple_path = path if isinstance(path, tuple) else ()
-        shown = format_path(path) if isinstance(path, tuple) else path
-        line = self.doc.line_of(tuple_path) if tuple_path else None
-        self.findings.append(Finding(code, severity, shown, message, line, self.change_id))
+    def finding(self, code: str, severity: Severity, path: Path | None, message: str) -> None:
+        """Record a finding about the key at `path` (None: about no key); the engine gives it its
+        line, in the input or, for a key the change creates, in the migrated file."""
+        self.findings.append(Finding(code, severity, path, message, None, self.change_id))
 
-    def block(self, reason: str, path: Path | str = (), code: str = "conflict") -> None:
+    def block(self, reason: str, path: Path | None = None, code: str = "conflict") -> None:
         """Stop this change: a human must decide. Recorded as a critical finding too."""
         self.blocked_reason = reason
         self.finding(code, "critical", path, reason)
 
     def move(self, source: Path, target: Path) -> None:
-        self.moved.append(Move(format_path(source), format_path(target)))
+        self.moved.append(Move(source, target))
 
     def drop(self, path: Path | str, reason: str) -> None:
         shown = format_path(path) if isinstance(path, tuple) else path

@@ -10,7 +10,7 @@ Finding codes:
 
 from __future__ import annotations
 
-from migrator.changes.context import BreakingChange, ChangeContext
+from migrator.changes.context import RELEASE, BreakingChange, ChangeContext
 
 VERSION = "0.38.0"
 LGTM = ("lgtm",)
@@ -34,7 +34,7 @@ def apply(ctx: ChangeContext) -> None:
         ctx.finding(
             "monitoring-uninstall",
             "warning",
-            "release",
+            RELEASE,
             f"The upgrade crosses chart {VERSION}: the separate `monitoring` chart is removed and its "
             "stack is now part of this chart as `lgtm` (off by default). An old monitoring release "
             "keeps running, unmanaged, until you uninstall it; its PVC data is not migrated.",
@@ -47,7 +47,7 @@ def apply(ctx: ChangeContext) -> None:
     ctx.finding(
         "monitoring-uninstall",
         "info",
-        "release",
+        RELEASE,
         f"If this release runs a chart older than {VERSION} with the separate `monitoring` chart beside "
         "it: uninstall the monitoring release, and enable `lgtm.enabled: true` here if you want the "
         "merged stack (its PVC data is not carried over).",

@@ -35,10 +35,10 @@ from migrator.chart.defaults import (
     harmony_defaults,
     known_capabilities,
 )
-from migrator.report.model import Finding, PoolPreview, type_word
+from migrator.report.model import NAMESPACE, RELEASE, Finding, PoolPreview, type_word
 from migrator.versions import Version
 from migrator.yaml.parse import resolve_plain
-from migrator.yaml.paths import format_path
+from migrator.yaml.paths import Path
 
 # Keys a pool inherits from the harmony level with `pool.X | default harmony.X`.
 INHERITED_KEYS = (
@@ -136,9 +136,9 @@ def merged_value(user: Any, default: Any, path: tuple[str, ...]) -> Any:
     return helm_merge(default, user) if isinstance(default, dict) else user
 
 
-def _path(prefix: str, *parts: str | int) -> str:
-    """`harmony.computePools[1].replicas`: a path prefix plus keys and list indexes."""
-    return format_path(parts, prefix)
+def _path(prefix: Path, *parts: str | int) -> Path:
+    """("harmony", "computePools", 1, "replicas"): a path prefix plus keys and list indexes."""
+    return (*prefix, *parts)
 
 
 def _as_int(value: Any, fallback: int) -> int:
@@ -253,7 +253,7 @@ def _check_release(release: str, namespace: str) -> list[Finding]:
             Finding(
                 "invalid-name",
                 "critical",
-                "release",
+                RELEASE,
                 f"Release name {release!r} is not a valid Helm release name ({'; '.join(rules)}): "
                 "helm install and helm upgrade refuse it. Every generated name starts with it, so "
                 "pool names are only checked once the release name is valid.",
@@ -265,7 +265,7 @@ def _check_release(release: str, namespace: str) -> list[Finding]:
             Finding(
                 "invalid-name",
                 "critical",
-                "namespace",
+                NAMESPACE,
                 f"Namespace {namespace!r} is not a valid Kubernetes namespace name ({'; '.join(rules)}): "
                 "nothing can be installed into it.",
             )
@@ -298,7 +298,7 @@ def release_collisions(
     version = Version(chart_version).parts
     user = values if isinstance(values, dict) else {}
 
-    def value(*path: str) -> Any:
+    def value(*path: Path) -> Any:
         return merged_value(user, chart_default(chart_version, path[0]), path)
 
     mlflow_on = not is_empty(value("mlflow", "enabled")) and is_empty(value("mlflow", "external", "enabled"))
@@ -382,7 +382,7 @@ def _release_collision_findings(values: dict[str, Any], release: str, chart_vers
         Finding(
             "name-collision",
             "critical",
-            "release",
+            RELEASE,
             f"Release name {release!r} ({len(release)} characters): {how}, which gives {full!r} "
             f"({len(full)} characters). Each component is named `<fullname>-<component>` cut to "
             f"{FULLNAME_CUT} characters again, which leaves nothing of the component, so the control "
@@ -393,7 +393,7 @@ def _release_collision_findings(values: dict[str, Any], release: str, chart_vers
     ]
 
 
-def _name_findings(path: str, name: str, sts: str, svc: str, key: str, replicas: int) -> list[Finding]:
+def _name_findings(path: Path, name: str, sts: str, svc: str, key: str, replicas: int) -> list[Finding]:
     """One finding per generated name that breaks a Kubernetes rule."""
     last_pod = f"{sts}-{max(replicas - 1, 0)}"  # the longest pod name
     checks = [
@@ -420,7 +420,7 @@ def _name_findings(path: str, name: str, sts: str, svc: str, key: str, replicas:
 
 
 def _unquoted_name_findings(
-    path: str, name: str, key: str, sts: str, version: tuple[int, ...]
+    path: Path, name: str, key: str, sts: str, version: tuple[int, ...]
 ) -> list[Finding]:
     """The pool label (always) and GROUP / PARTITION_KEY (before 0.38.3) are written unquoted."""
     places: list[str] = []
@@ -449,7 +449,7 @@ def _unquoted_name_findings(
     ]
 
 
-def _capability_findings(path: str, name: str, raw: Any, chart_version: str) -> tuple[str, list[Finding]]:
+def _capability_findings(path: Path, name: str, raw: Any, chart_version: str) -> tuple[str, list[Finding]]:
     """The effective GROUP_CAPABILITIES string and what is wrong with the pool's own value."""
     findings: list[Finding] = []
     if is_empty(raw):
@@ -542,7 +542,7 @@ def preview_pools(
             Finding(
                 "harmony-disabled",
                 "info",
-                "harmony.enabled",
+                ("harmony", "enabled"),
                 "Harmony is disabled: the chart creates no compute pools (no StatefulSets, no GPU workers).",
             )
         )
@@ -559,7 +559,7 @@ def preview_pools(
             Finding(
                 code,
                 "critical",
-                "harmony.computePools",
+                ("harmony", "computePools"),
                 f"harmony.computePools is {found}: with harmony enabled the chart refuses to render "
                 "without a list of at least one pool, so the install or upgrade fails.",
             )
@@ -569,7 +569,7 @@ def preview_pools(
     previews: list[PoolPreview] = []
     pool_findings: list[list[Finding]] = []
     for index, pool in enumerate(pools_raw):
-        path = _path("harmony", "computePools", index)
+        path = ("harmony", "computePools", index)
         if not isinstance(pool, dict):
             findings.append(
                 Finding(
@@ -598,7 +598,7 @@ def preview_pools(
 
 def _preview_one(
     pool: dict[str, Any],
-    path: str,
+    path: Path,
     harmony: dict[str, Any],
     user_h: dict[str, Any],
     pools_from_user: bool,
@@ -759,14 +759,14 @@ def _preview_one(
     return preview, findings
 
 
-def _source_path(path: str, key: str, sources: dict[str, str]) -> str:
+def _source_path(path: Path, key: str, sources: dict[str, str]) -> str:
     """Where a pool's effective `key` is written: the pool's own key, or the harmony level's."""
-    return _path(path, key) if sources.get(key) == SOURCE_POOL else f"harmony.{key}"
+    return _path(path, key) if sources.get(key) == SOURCE_POOL else ("harmony", key)
 
 
 def _replicas(
     pool: dict[str, Any],
-    path: str,
+    path: Path,
     name: str,
     pool_source: str,
     sources: dict[str, str],
@@ -807,7 +807,7 @@ def _replicas(
 
 def _require_gpu(
     pool: dict[str, Any],
-    path: str,
+    path: Path,
     name: str,
     harmony: dict[str, Any],
     user_h: dict[str, Any],
@@ -854,7 +854,7 @@ def _rendered_resources(resources: Any) -> dict[str, Any]:
 
 
 def _resource_findings(
-    path: str,
+    path: Path,
     name: str,
     sts: str,
     pool: dict[str, Any],
@@ -953,7 +953,7 @@ def _collisions(
                 Finding(
                     "name-collision",
                     "critical",
-                    _path("harmony", "computePools", indexes[position], "name"),
+                    ("harmony", "computePools", indexes[position], "name"),
                     message,
                 )
             )

@@ -26,11 +26,12 @@ from migrator.report.model import (
     RenderMessage,
     RenderProof,
     Report,
+    pool_index,
 )
 from migrator.report.secrets import mask_string
 from migrator.versions import Version
-from migrator.yaml.editor import Document
-from migrator.yaml.paths import format_path, parse_path
+from migrator.yaml.document import Document
+from migrator.yaml.paths import Path, format_path
 
 # Findings of the changes that name a value the user must fill in (status needs-input).
 FILL_CODES = frozenset(
@@ -126,7 +127,7 @@ def _proof(rendered: Rendered, doc: Document) -> RenderProof:
         r = rendered.refusal
         messages.append(RenderMessage(mask_string(r.message), r.template, tuple(r.dotted), r.asks_for_value))
     placeholders = [
-        PlaceholderValue(format_path(p.path), _line(doc, p.path), mask_string(p.refusal.message))
+        PlaceholderValue(p.path, _line(doc, p.path), mask_string(p.refusal.message))
         for p in rendered.placeholders
     ]
     return RenderProof(
@@ -139,11 +140,11 @@ def _proof(rendered: Rendered, doc: Document) -> RenderProof:
 
 
 def _refusal_findings(report: Report, rendered: Rendered, doc: Document) -> None:
-    covered = {(f.path, f.code) for f in report.findings}
-    paths_with_fill = {f.path for f in report.findings if f.code in FILL_CODES}
+    covered = {(f.key, f.code) for f in report.findings}
+    keys_with_fill = {f.key for f in report.findings if f.code in FILL_CODES}
     for placeholder in rendered.placeholders:
         dotted = format_path(placeholder.path)
-        if dotted in paths_with_fill or (dotted, "value-required") in covered:
+        if placeholder.path in keys_with_fill or (placeholder.path, "value-required") in covered:
             continue
         line = _line(doc, placeholder.path)
         where = f" (line {line} of the migrated file)" if line else " (add it to the migrated file)"
@@ -151,7 +152,7 @@ def _refusal_findings(report: Report, rendered: Rendered, doc: Document) -> None
             Finding(
                 "value-required",
                 "critical",
-                dotted,
+                placeholder.path,
                 f"Chart {rendered.chart_version} refuses to render until `{dotted}` is set{where}: "
                 f"“{mask_string(placeholder.refusal.message)}”. The assistant cannot know this value; "
                 "the render was proven with a placeholder in its place.",
@@ -171,14 +172,14 @@ def _refusal_findings(report: Report, rendered: Rendered, doc: Document) -> None
         report.findings[:] = [
             f
             for f in report.findings
-            if not (f.code == "value-required" and f.path in {format_path(p.path) for p in contradicted})
+            if not (f.code == "value-required" and f.key in {p.path for p in contradicted})
         ]
         asked = contradicted[0]
         report.findings.append(
             Finding(
                 "chart-refuses",
                 "critical",
-                format_path(asked.path),
+                asked.path,
                 f"Chart {rendered.chart_version} cannot render these values at all: it requires "
                 f"`{format_path(asked.path)}` (“{mask_string(asked.refusal.message)}”) and then refuses it "
                 f"(“{mask_string(refusal.message)}”). No values file satisfies both; choose another target "
@@ -187,7 +188,7 @@ def _refusal_findings(report: Report, rendered: Rendered, doc: Document) -> None
         )
         return
     keys = refusal.dotted
-    path = keys[0] if keys else ""
+    path = refusal.paths[0] if refusal.paths else None
     line = _line(doc, refusal.paths[0]) if refusal.paths else None
     names = ", ".join(f"`{k}`" for k in keys)
     advice = (
@@ -210,18 +211,11 @@ def _refusal_findings(report: Report, rendered: Rendered, doc: Document) -> None
     )
 
 
-def _pool_path(report: Report, obj_labels: dict[str, Any]) -> str:
+def _pool_path(report: Report, obj_labels: dict[str, Any]) -> Path | None:
     key = obj_labels.get(POOL_LABEL)
     for index, pool in enumerate(report.pools):
         if pool.pool_key == key:
-            return f"harmony.computePools[{index}].name"
-    return ""
-
-
-def _pool_index(path: str) -> int | None:
-    parts = parse_path(path)
-    if len(parts) >= 3 and parts[:2] == ("harmony", "computePools") and isinstance(parts[2], int):
-        return parts[2]
+            return ("harmony", "computePools", index, "name")
     return None
 
 
@@ -236,7 +230,7 @@ def _object_findings(report: Report, rendered: Rendered, doc: Document) -> None:
         report.pools[i].pool_key
         for f in report.findings
         if f.code in ("invalid-name", "name-collision")
-        and (i := _pool_index(f.path)) is not None
+        and (i := pool_index(f.key)) is not None
         and i < len(report.pools)
     }
     explained = [
@@ -253,7 +247,7 @@ def _object_findings(report: Report, rendered: Rendered, doc: Document) -> None:
             Finding(
                 "invalid-manifest",
                 "critical",
-                "",
+                None,
                 f"Chart {rendered.chart_version} renders a document in {broken.template} that Kubernetes "
                 f"cannot read ({mask_string(broken.message)}); the install or upgrade fails.",
                 object=broken.template,
@@ -264,7 +258,7 @@ def _object_findings(report: Report, rendered: Rendered, doc: Document) -> None:
             break
         shown += 1
         obj = by_object.get((problem.kind, problem.name))
-        path = _pool_path(report, obj.labels) if obj is not None else ""
+        path = _pool_path(report, obj.labels) if obj is not None else None
         if obj is not None and obj.labels.get(POOL_LABEL) in named:
             continue
         report.findings.append(
@@ -275,7 +269,7 @@ def _object_findings(report: Report, rendered: Rendered, doc: Document) -> None:
                 f"The {problem.kind} `{problem.name}` that chart {rendered.chart_version} renders is not "
                 f"valid: `{problem.field}` {mask_string(problem.message).rstrip('.')}. Kubernetes rejects "
                 "it, so the install or upgrade fails.",
-                line=_line(doc, parse_path(path)) if path else None,
+                line=_line(doc, path) if path else None,
                 object=f"{problem.kind}/{problem.name}",
             )
         )
@@ -284,7 +278,7 @@ def _object_findings(report: Report, rendered: Rendered, doc: Document) -> None:
             Finding(
                 "invalid-object",
                 "critical",
-                "",
+                None,
                 f"… and {len(problems) - shown} more problems in the rendered objects.",
             )
         )
@@ -315,7 +309,7 @@ def _ledger_findings(report: Report) -> None:
             Finding(
                 code,
                 entry.severity,
-                "",
+                None,
                 f"{entry.kind} `{entry.name}`: {entry.consequence}",
                 object=f"{entry.kind}/{entry.name}",
             )
@@ -431,18 +425,17 @@ def conclude(report: Report, original: Document, migrated: Document | None) -> N
     _status(report)
     if report.status == "blocked":
         # No migrated file is handed back: its lines mean nothing to the user; the input's do.
-        moved = {m.target: m.source for m in report.moved}
+        moved = {m.target_key: m.source_key for m in report.moved}
         report.findings = [_input_line(f, original, moved) for f in report.findings]
         migrated = None
     report.next_steps = next_steps(report, migrated)
 
 
-def _input_line(finding: Finding, original: Document, moved: dict[str, str]) -> Finding:
+def _input_line(finding: Finding, original: Document, moved: dict[Path, Path]) -> Finding:
     """A migrated file's line, told in the input: where the key is, or the key it was moved from."""
     if finding.line_in != "migrated":
         return finding
-    source = moved.get(finding.path, finding.path) if finding.path else ""
-    path = parse_path(source) if source else ()
+    path = moved.get(finding.key, finding.key) if finding.key else None
     if path and original.has(path):
         return replace(finding, line=original.line_of(path), line_in="input")
     return replace(finding, line=None, line_in=None)
@@ -469,20 +462,21 @@ def next_steps(report: Report, migrated: Document | None = None) -> list[NextSte
             if f.severity == "critical":
                 steps.append(NextStep("manual", f.message, f.path or None, f.line))
         return steps
-    fill_paths: list[str] = []
+    fill_keys: list[Path] = []
     for f in report.findings:
-        if f.code in FILL_CODES and f.path and f.path not in fill_paths:
-            fill_paths.append(f.path)
+        if f.code in FILL_CODES and f.key and f.key not in fill_keys:
+            fill_keys.append(f.key)
     for placeholder in report.render.placeholders if report.render else []:
-        if placeholder.path not in fill_paths:
-            fill_paths.append(placeholder.path)
+        if placeholder.key not in fill_keys:
+            fill_keys.append(placeholder.key)
     manual = [step for change in report.changes for step in change.manual_steps]
-    for path in fill_paths:
+    for key in fill_keys:
+        path = format_path(key)
         advice = next((m for m in manual if m.startswith(f"Fill in `{path}`")), f"Fill in `{path}`.")
-        line = _line(migrated, parse_path(path)) if migrated is not None else None
+        line = _line(migrated, key) if migrated is not None else None
         steps.append(NextStep("fill", advice, path, line))
     for step in manual:
-        if not any(step.startswith(f"Fill in `{path}`") for path in fill_paths):
+        if not any(step.startswith(f"Fill in `{format_path(key)}`") for key in fill_keys):
             steps.append(NextStep("manual", step))
     for entry in report.ledger:
         if entry.severity == "critical":

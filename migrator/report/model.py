@@ -13,6 +13,7 @@ from typing import Any, Literal
 
 from migrator.report.secrets import mask_data
 from migrator.report.views import ReportViews
+from migrator.yaml.paths import Path, format_path
 
 Severity = Literal["critical", "warning", "info"]
 # up-to-date: nothing to change and the target chart renders it; migrated: changed, and the target
@@ -42,6 +43,19 @@ def type_word(value: Any) -> str:
 
 SEVERITY_ORDER: dict[str, int] = {"critical": 0, "warning": 1, "info": 2}
 
+# The keys of a finding about the release's name and namespace: chosen at install, not in the file.
+RELEASE: Path = ("release",)
+NAMESPACE: Path = ("namespace",)
+KEYS_OUTSIDE_THE_FILE = (RELEASE, NAMESPACE)
+POOLS: Path = ("harmony", "computePools")
+
+
+def pool_index(key: Path | None) -> int | None:
+    """The compute pool a key is under: ("harmony", "computePools", 1, ...) -> 1."""
+    if key is not None and len(key) >= 3 and key[:2] == POOLS:
+        return key[2] if isinstance(key[2], int) and not isinstance(key[2], bool) else None
+    return None
+
 
 @dataclass(frozen=True)
 class Finding:
@@ -49,13 +63,39 @@ class Finding:
 
     code: str
     severity: Severity
-    path: str
+    # The key it is about, a tuple until printed: ("harmony", "computePools", 0, "name"); () is the
+    # file's top level, ("release",) and ("namespace",) the release's; None: no key (an object, the
+    # file as a whole).
+    key: Path | None
     message: str
     line: int | None = None
     change_id: str | None = None
     object: str | None = None  # a rendered Kubernetes object it is about, `Kind/name`
     # Which file `line` is a line of: "input" (the file as given) or "migrated" (the file handed back).
     line_in: Literal["input", "migrated"] | None = None
+
+    def __post_init__(self) -> None:
+        if self.key is not None and not isinstance(self.key, tuple):
+            raise TypeError(f"Finding.key is a tuple path or None, not {self.key!r}")
+
+    @property
+    def path(self) -> str:
+        """The key, printed: `harmony.computePools[0].name`; "" when the finding is about no key."""
+        if self.key is None:
+            return ""
+        return format_path(self.key) or "(top level)"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "code": self.code,
+            "severity": self.severity,
+            "path": self.path,
+            "message": self.message,
+            "line": self.line,
+            "change_id": self.change_id,
+            "object": self.object,
+            "line_in": self.line_in,
+        }
 
 
 @dataclass(frozen=True)
@@ -93,8 +133,16 @@ class ChangeOutcome:
 
 @dataclass(frozen=True)
 class Move:
-    source: str
-    target: str
+    source_key: Path
+    target_key: Path
+
+    @property
+    def source(self) -> str:
+        return format_path(self.source_key)
+
+    @property
+    def target(self) -> str:
+        return format_path(self.target_key)
 
     def to_dict(self) -> dict[str, str]:
         return {"from": self.source, "to": self.target}
@@ -149,9 +197,16 @@ class RenderMessage:
 class PlaceholderValue:
     """A value only the user can supply, which the chart requires: rendered with a placeholder."""
 
-    path: str
+    key: Path
     line: int | None = None  # of the key in the migrated file (None: the key is not in the file)
     message: str = ""  # the chart's refusal that asked for it
+
+    @property
+    def path(self) -> str:
+        return format_path(self.key)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"path": self.path, "line": self.line, "message": self.message}
 
 
 @dataclass
@@ -171,7 +226,7 @@ class RenderProof:
             "chart_version": self.chart_version,
             "status": self.status,
             "messages": [asdict(m) for m in self.messages],
-            "placeholders": [asdict(p) for p in self.placeholders],
+            "placeholders": [p.to_dict() for p in self.placeholders],
             "objects": dict(self.objects),
             "invalid": self.invalid,
             "note": self.note,
@@ -320,7 +375,7 @@ class Report:
             "release": self.release,
             "namespace": self.namespace,
             "changes": [asdict(c) for c in self.changes],
-            "findings": [asdict(f) for f in self.findings],
+            "findings": [f.to_dict() for f in self.findings],
             "moved": [m.to_dict() for m in self.moved],
             "dropped": [asdict(d) for d in self.dropped],
             "pools": [_pool_dict(p, reveal_secrets) for p in self.pools],

@@ -152,6 +152,7 @@ from typing import Any
 
 from migrator.errors import InputError
 from migrator.yaml.parse import Node, build_tree, resolve_plain, split_lines
+from migrator.yaml.paths import parse_field_path
 
 MASK = "••••••••"
 
@@ -560,41 +561,6 @@ def mask_string(text: str) -> str:
 # paths and plain data
 
 
-def _parse_path(path: str) -> list[Any]:
-    """`a.b[0]["x.y"][name=gpu].value` -> ['a', 'b', 0, 'x.y', ('name', 'gpu'), 'value']."""
-    parts: list[Any] = []
-    i, n = 0, len(path)
-    while i < n:
-        ch = path[i]
-        if ch == ".":
-            i += 1
-        elif ch == "[":
-            if path.startswith('["', i):
-                end = path.find('"]', i + 2)
-                end = n if end == -1 else end
-                parts.append(path[i + 2 : end])
-                i = end + 2
-                continue
-            end = path.find("]", i + 1)
-            end = n if end == -1 else end
-            inner = path[i + 1 : end]
-            if inner.isdigit():
-                parts.append(int(inner))
-            elif "=" in inner:
-                field, _, value = inner.partition("=")
-                parts.append((field, value))
-            else:
-                parts.append(inner)
-            i = end + 1
-        else:
-            end = i
-            while end < n and path[end] not in ".[":
-                end += 1
-            parts.append(path[i:end])
-            i = end
-    return parts
-
-
 def _state_of(path: Iterable[Any]) -> tuple[str, str]:
     """(context, kind) at the end of a key path."""
     ctx, kind = NORMAL_CTX, PLAIN
@@ -617,7 +583,7 @@ def is_secret_path(path: str | tuple) -> bool:
     by content, booleans and numbers under `secrets:` are decided by `mask_data`
     and `mask_yaml_text`, which see the values.
     """
-    parts = _parse_path(path) if isinstance(path, str) else list(path)
+    parts = parse_field_path(path) if isinstance(path, str) else list(path)
     ctx, kind = _state_of(parts)
     if ctx == REF_CTX:
         return False
@@ -636,7 +602,7 @@ def _env_name(mapping: dict) -> str | None:
 
 def mask_data(value: Any, path: tuple | str = ()) -> Any:
     """A copy of `value` (found at `path`) with its secrets masked, by the rules of the module docstring."""
-    parts = _parse_path(path) if isinstance(path, str) else list(path)
+    parts = parse_field_path(path) if isinstance(path, str) else list(path)
     ctx, kind = _state_of(parts)
     found: set[str] = set()
     shown: list[tuple[Any, Any, str]] = []  # (container, key, original) of texts not masked whole

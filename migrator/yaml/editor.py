@@ -19,17 +19,14 @@ from __future__ import annotations
 
 import json
 import math
-import re
-from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
-from yaml.nodes import ScalarNode
-from yaml.resolver import Resolver
-
 from migrator.errors import InputError
-from migrator.yaml.parse import LINE_BREAK, Node, ParsedYaml, parse, resolve_plain, split_lines
+from migrator.yaml.document import Document, key_text
+from migrator.yaml.parse import LINE_BREAK, Node, parse, split_lines
 from migrator.yaml.paths import Path, format_path, get_in
+from migrator.yaml.render import BlockRenderer, materialise, render_scalar
 
 
 class EditError(Exception):
@@ -41,323 +38,6 @@ class NeedsFlush(Exception):
 
 
 _UNSET: Any = object()
-
-
-@dataclass(frozen=True)
-class Keep:
-    """A value to carry over from `path` of the document, keeping its original text."""
-
-    path: Path
-
-
-@dataclass
-class Style:
-    indent: int  # columns a nested mapping is indented by
-    seq_offset: int  # columns from a key to the `-` of its block sequence (0: indentless)
-    newline: str
-
-
-class Document:
-    """A parsed values file: its lines, its node tree and its data."""
-
-    def __init__(
-        self,
-        text: str,
-        parsed: ParsedYaml | None = None,
-        *,
-        data: Any = _UNSET,
-        origin: tuple[Document, dict[int, int]] | None = None,
-    ) -> None:
-        """Parse `text` now, or, given its (verified) `data`, only when a position is asked for.
-
-        `origin` is the document this text was edited from, with where each of its untouched
-        lines now stands: lines of keys on untouched lines are found there without a parse.
-        """
-        self.text = text
-        self._parsed = parsed if parsed is not None or data is not _UNSET else parse(text)
-        self._data = data
-        self._origin = origin
-        self._style: Style | None = None
-
-    @property
-    def parsed(self) -> ParsedYaml:
-        if self._parsed is None:
-            self._parsed = parse(self.text)
-        return self._parsed
-
-    @property
-    def lines(self) -> list[str]:
-        return self.parsed.lines
-
-    @property
-    def root(self) -> Node | None:
-        return self.parsed.root
-
-    @property
-    def data(self) -> Any:
-        return self.parsed.data if self._data is _UNSET else self._data
-
-    @data.setter
-    def data(self, value: Any) -> None:
-        self._data = value
-
-    # -- lookup ------------------------------------------------------------
-    def entry(self, path: Path) -> tuple[Node | None, Node] | None:
-        """(key node, value node) at `path`; key node is None for a list item."""
-        node = self.root
-        key_node: Node | None = None
-        for part in path:
-            if node is None:
-                return None
-            if node.kind == "alias":
-                node = node.target
-            if node.kind == "map" and not isinstance(part, int):
-                for k, v in node.items:
-                    if k.kind == "scalar" and _key_text(k) == part:
-                        key_node, node = k, v
-                        break
-                else:
-                    return None
-            elif node.kind == "seq" and isinstance(part, int) and 0 <= part < len(node.items):
-                key_node, node = None, node.items[part]
-            else:
-                return None
-        if node is None:
-            return None
-        return key_node, node
-
-    def line_of(self, path: Path) -> int | None:
-        """1-based line of the key (or value) at `path`, or of its nearest existing parent."""
-        if self._parsed is None and self._origin is not None:
-            origin, line_map = self._origin
-            for cut in range(len(path), 0, -1):
-                if not self.has(path[:cut]):
-                    continue
-                found = origin.entry(path[:cut])
-                if found:
-                    old = (found[0] or found[1]).start[0]
-                    if old in line_map:  # an untouched line: the same key, moved by the edits above it
-                        return line_map[old] + 1
-                break
-        for cut in range(len(path), 0, -1):
-            found = self.entry(path[:cut])
-            if found:
-                key_node, value_node = found
-                return (key_node or value_node).start[0] + 1
-        return None
-
-    def get(self, path: Path, default: Any = None) -> Any:
-        return get_in(self.data, path, default)
-
-    def has(self, path: Path) -> bool:
-        return get_in(self.data, path, _UNSET) is not _UNSET
-
-    def source_text(self, node: Node) -> str | None:
-        """The node's own text when it is a one-line scalar (quotes included), else None."""
-        if node.kind != "scalar" or node.start[0] != node.end[0] or node.style in ("|", ">"):
-            return None
-        line = LINE_BREAK.sub("", self.lines[node.start[0]])
-        return line[node.start[1] : node.end[1]]
-
-    def inline_comment(self, path: Path) -> str:
-        """The comment at the end of the entry's first line, with its leading spaces."""
-        found = self.entry(path)
-        if not found:
-            return ""
-        key_node, value_node = found
-        if value_node.kind in ("map", "seq") and not value_node.flow and key_node is not None:
-            after = key_node.end
-        else:
-            if value_node.start[0] != value_node.end[0]:
-                return ""
-            after = value_node.end
-        line = LINE_BREAK.sub("", self.lines[after[0]])
-        rest = line[after[1] :]
-        if not (key_node is not None and after == key_node.end):
-            return rest if rest.lstrip().startswith("#") and rest[:1] in (" ", "\t") else ""
-        # after a key: skip the colon
-        match = re.match(r"\s*:(\s+#.*)$", rest)
-        return match.group(1) if match else ""
-
-    @property
-    def style(self) -> Style:
-        if self._style is None:
-            self._style = _detect_style(self)
-        return self._style
-
-
-def _key_text(node: Node) -> Any:
-    if node.style in (None, "") and node.tag is None:
-        return resolve_plain(node.value)
-    return node.value
-
-
-def _detect_style(doc: Document) -> Style:
-    indents: Counter[int] = Counter()
-    offsets: Counter[int] = Counter()
-    stack = [doc.root] if doc.root is not None else []
-    seen = 0
-    while stack and seen < 2000:
-        node = stack.pop()
-        seen += 1
-        if node.kind != "map" or node.flow:
-            continue
-        for key, value in node.items:
-            if value.kind == "map" and not value.flow and value.items and value.start[0] > key.start[0]:
-                indents[value.start[1] - key.start[1]] += 1
-                stack.append(value)
-            elif value.kind == "seq" and not value.flow and value.items and value.start[0] > key.start[0]:
-                offsets[value.start[1] - key.start[1]] += 1
-                stack.extend(i for i in value.items if i.kind == "map")
-    indent = indents.most_common(1)[0][0] if indents else 2
-    indent = indent if indent > 0 else 2
-    seq_offset = offsets.most_common(1)[0][0] if offsets else indent
-    newline = "\n"
-    for line in doc.lines:
-        match = LINE_BREAK.search(line)
-        if match:
-            newline = match.group(0)
-            break
-    return Style(indent, seq_offset, newline)
-
-
-# ---------------------------------------------------------------------------
-# rendering new text
-
-_PLAIN_SAFE = re.compile(r"^[A-Za-z0-9_/.][A-Za-z0-9_./@:%+=~$-]*$")
-# Plain text that other YAML 1.1 readers do not take as text: timestamps (go-yaml, which Helm uses,
-# turns `2001-12-14` into `2001-12-14T00:00:00Z`), sexagesimal numbers (`1:20` is 80 to PyYAML),
-# `.0_` (a float to PyYAML). New text is written plain only when PyYAML's resolver agrees it is text.
-_YAML11 = Resolver()
-
-
-def _text_to_every_reader(text: str) -> bool:
-    return _YAML11.resolve(ScalarNode, text, (True, False)) == "tag:yaml.org,2002:str"
-
-
-def render_scalar(value: Any, quote: str = '"') -> str:
-    """YAML text for a scalar that reads back as exactly `value`."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        if math.isnan(value):
-            return ".nan"
-        if math.isinf(value):
-            return ".inf" if value > 0 else "-.inf"
-        return repr(value)
-    text = str(value)
-    if (
-        quote == ""
-        and _PLAIN_SAFE.match(text)
-        and _text_to_every_reader(text)
-        and not text.endswith(":")
-        and resolve_plain(text) == text
-        and isinstance(resolve_plain(text), str)
-    ):
-        return text
-    if quote == "'" and text.isprintable():
-        return "'" + text.replace("'", "''") + "'"
-    return _double_quoted(text)
-
-
-def _double_quoted(text: str) -> str:
-    out = []
-    for ch in json.dumps(text, ensure_ascii=False)[1:-1]:
-        if not ch.isprintable() and ch not in "\t":
-            out.append(f"\\u{ord(ch):04x}" if ord(ch) <= 0xFFFF else f"\\U{ord(ch):08x}")
-        else:
-            out.append(ch)
-    return '"' + "".join(out) + '"'
-
-
-class _Renderer:
-    def __init__(self, editor: Editor, quote: str, comments: dict[Path, str]) -> None:
-        self.editor = editor
-        self.doc = editor.doc
-        self.style = editor.doc.style
-        self.quote = quote
-        self.comments = comments
-
-    def value_text(self, value: Any) -> str | None:
-        """One-line text for a scalar, empty collection, or kept one-line source; else None."""
-        if isinstance(value, Keep):
-            self.editor.check_clean(value.path)
-            found = self.doc.entry(value.path)
-            if found:
-                text = self.doc.source_text(found[1])
-                if text is not None:
-                    return text
-            return self.value_text(get_in(self.editor.base, value.path))
-        if isinstance(value, dict):
-            return "{}" if not value else None
-        if isinstance(value, list):
-            return "[]" if not value else None
-        return render_scalar(value, self.quote)
-
-    def entry(self, key: Any, value: Any, col: int, path: Path, prefix: str | None = None) -> list[str]:
-        """Lines for `key: value` at column `col` (`prefix` replaces the indentation, e.g. '- ')."""
-        lead = prefix if prefix is not None else " " * col
-        head = f"{lead}{render_scalar(key, '')}:"
-        comment = self.comments.get(path, "")
-        text = self.value_text(value)
-        if text is not None:
-            return [f"{head} {text}{comment}"]
-        resolved = self.resolve(value)
-        lines = [f"{head}{comment}"]
-        if isinstance(resolved, dict):
-            lines += self.mapping(resolved, col + self.style.indent, path)
-        else:
-            lines += self.sequence(resolved, col + self.style.seq_offset, path)
-        return lines
-
-    def mapping(self, value: dict, col: int, path: Path) -> list[str]:
-        lines: list[str] = []
-        for k, v in value.items():
-            lines += self.entry(k, v, col, (*path, k))
-        return lines
-
-    def sequence(self, value: list, col: int, path: Path) -> list[str]:
-        lines: list[str] = []
-        for i, item in enumerate(value):
-            item_path = (*path, i)
-            item = self.resolve(item) if isinstance(item, Keep) else item
-            text = self.value_text(item)
-            if text is not None:
-                lines.append(f"{' ' * col}- {text}{self.comments.get(item_path, '')}")
-                continue
-            if isinstance(item, dict):
-                first = True
-                for k, v in item.items():
-                    prefix = " " * col + "- " if first else None
-                    lines += self.entry(k, v, col + 2, (*item_path, k), prefix=prefix)
-                    first = False
-            else:
-                lines.append(f"{' ' * col}-")
-                lines += self.sequence(item, col + 2, item_path)
-        return lines
-
-    def resolve(self, value: Any) -> Any:
-        if isinstance(value, Keep):
-            return get_in(self.editor.base, value.path)
-        return value
-
-
-def materialise(data: Any, value: Any) -> Any:
-    """The plain data a value to render stands for (Keep markers resolved against `data`).
-
-    Kept values are shared, not copied: expected data is never changed in place.
-    """
-    if isinstance(value, Keep):
-        return get_in(data, value.path)
-    if isinstance(value, dict):
-        return {k: materialise(data, v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [materialise(data, v) for v in value]
-    return value
 
 
 # ---------------------------------------------------------------------------
@@ -456,7 +136,7 @@ class Editor:
             comments = dict(comments or {})
             comments.setdefault((), self.doc.inline_comment(path))
             rel = {(new_key, *k): v for k, v in comments.items()}
-            lines = _Renderer(self, quote, rel).entry(new_key, new_value, key_node.start[1], (new_key,))
+            lines = BlockRenderer(self, quote, rel).entry(new_key, new_value, key_node.start[1], (new_key,))
             start, stop, kept = self._span(key_node, value_node)
             self._add(_Edit(start, stop, lines, kept))
         self._update(path[:-1], lambda m: _replace_in_order(m, path[-1], new_key, value))
@@ -500,7 +180,7 @@ class Editor:
             self.add_key(parent_path[:-1], parent_path[-1], {key: value}, comments=rel, quote=quote)
             return
         key_node, node = found
-        renderer = _Renderer(self, quote, rel)
+        renderer = BlockRenderer(self, quote, rel)
         if node.kind == "map" and node.flow and node.items and self._inside_flow(parent_path):
             pass  # the flow collection is rendered anew as a whole in text()
         elif node.kind == "map" and not node.flow and node.items:
@@ -654,7 +334,7 @@ class Editor:
         ):
             return False
         starts = [k.start[0] for k, _ in root.items] + [len(doc.lines)]
-        keys = [_key_text(k) for k, _ in root.items]
+        keys = [key_text(k) for k, _ in root.items]
         if any(e.start < starts[0] or (e.start == e.stop == starts[0] and e.new) for e in self._edits):
             return False  # an edit before the first key
         touched = []
@@ -742,7 +422,7 @@ class Editor:
         key_node, value_node = self._block_entry(path, check=False)
         value = self.get(path)
         comment = self.doc.inline_comment(path)
-        renderer = _Renderer(self, "", {(path[-1],): comment})
+        renderer = BlockRenderer(self, "", {(path[-1],): comment})
         lines = renderer.entry(path[-1], value, key_node.start[1], (path[-1],))
         start, stop, kept = self._span(key_node, value_node)
         return _Edit(start, stop, lines, kept)

@@ -71,3 +71,43 @@ def has_path(data: Any, path: Path | str) -> bool:
     """Whether the key at `path` (a tuple, or a dotted fingerprint) is present, whatever its value."""
     parts = split_dotted(path) if isinstance(path, str) else path
     return get_in(data, parts, _MISSING) is not _MISSING
+
+
+def parse_field_path(path: str) -> list[Any]:
+    """`a.b[0]["x.y"][name=gpu].value` -> ['a', 'b', 0, 'x.y', ('name', 'gpu'), 'value'].
+
+    The paths of a rendered object's fields (the ledger's, the structural diff's) also pick a list
+    entry by its name, `[name=gpu]`; that step is read as the pair ('name', 'gpu'). Lenient: any
+    text reads as some path.
+    """
+    parts: list[Any] = []
+    i, n = 0, len(path)
+    while i < n:
+        ch = path[i]
+        if ch == ".":
+            i += 1
+        elif ch == "[":
+            if path.startswith('["', i):
+                end = path.find('"]', i + 2)
+                end = n if end == -1 else end
+                parts.append(path[i + 2 : end])
+                i = end + 2
+                continue
+            end = path.find("]", i + 1)
+            end = n if end == -1 else end
+            inner = path[i + 1 : end]
+            if inner.isdigit():
+                parts.append(int(inner))
+            elif "=" in inner:
+                field, _, value = inner.partition("=")
+                parts.append((field, value))
+            else:
+                parts.append(inner)
+            i = end + 1
+        else:
+            end = i
+            while end < n and path[end] not in ".[":
+                end += 1
+            parts.append(path[i:end])
+            i = end
+    return parts
