@@ -15,7 +15,8 @@ import re
 from typing import Any
 
 import streamlit as st
-import yaml
+
+from migrator.yaml import dump
 
 # One set of words for the statuses, on every page, in tables, rows, banners and exports.
 STATUS_LABEL = {
@@ -85,22 +86,12 @@ def as_yaml(value: Any) -> str:
 
     Only for showing values the engine already holds as data; nothing is parsed here.
     """
-    if value is None:
-        return "null"
-    if isinstance(value, str | int | float | bool):
-        return plain(value)
-    if value in ({}, []):
-        return json.dumps(value)
-    return yaml.safe_dump(value, default_flow_style=False, sort_keys=False, allow_unicode=True).rstrip("\n")
+    return dump.block(value)
 
 
 def as_yaml_inline(value: Any) -> str:
     """A value on one line, in YAML's flow style (`{limits: {cpu: 1}}`), for a table cell."""
-    if isinstance(value, str | int | float | bool) or value is None:
-        return as_yaml(value)
-    return yaml.safe_dump(
-        value, default_flow_style=True, sort_keys=False, allow_unicode=True, width=10**6
-    ).strip()
+    return dump.inline(value)
 
 
 def table(rows: list[dict[str, Any]], *, prose: tuple[str, ...] = ()) -> None:
