@@ -609,8 +609,10 @@ FRESH: list[Mutant] = [
     M(
         "fresh-sa-automount-no-drop",
         "migrator/changes/service_account_split.py",
-        '        ctx.drop((*GLOBAL, "automount"), '
-        '"the per-component accounts from 0.30.0 always mount their token")\n',
+        "        ctx.drop(\n"
+        '            (*GLOBAL, "automount"), f"the per-component accounts from {VERSION} '
+        'always mount their token"\n'
+        "        )\n",
         "",
         fixture("service-account-split/automount-false-gke"),
     ),
