@@ -3,7 +3,8 @@ the engine's (`migrator`); this module shows the `Report` it returns.
 
 - Text from the user never reaches Streamlit as HTML (see webui/text.py).
 - Secrets are masked on screen unless the session's "Show secrets" toggle is on; the masking
-  is the engine's (`mask_yaml_text` in a worker for texts, `mask_data` for values).
+  is the engine's (the report's views for texts, made in the worker from the documents the
+  engine parsed; `mask_data` for values). Nothing here parses YAML.
 - Every job that reads the user's file runs in a worker process (webui/analysis.py); results
   stay in the session that asked for them.
 """
