@@ -1,4 +1,4 @@
-"""Type checks of the 0.25+ values layout (pydantic models)."""
+"""Type checks of the 0.25+ values layout (migrator.chart.value_types)."""
 
 from __future__ import annotations
 
