@@ -187,7 +187,8 @@ def _weight(value: Any) -> int:
     if isinstance(value, str | bytes):
         return len(value)
     if isinstance(value, Report):
-        return len(value.original_yaml) + 2 * len(value.migrated_yaml or "")
+        # Each text with its masked copy (the report's views).
+        return 2 * len(value.original_yaml) + 2 * len(value.migrated_yaml or "")
     if isinstance(value, tuple | list):
         return sum(_weight(v) for v in value)
     if isinstance(value, dict):
