@@ -15,6 +15,12 @@ a built-in stand-in when the corpus is absent) padded with many realistic sectio
 Targets (issue 2): the engine at least 10x faster than the round-trip on the large file, and under
 100 ms for the chart's defaults.
 
+CLI process time (issue 11): `python -m migrator check examples/values-current.yaml` within 250 ms
+of process time (user + system), median of at least 5 runs, with bytecode as an installation has it
+(`PYTHONPYCACHEPREFIX=.bench/pycache`, after a warm-up run); without bytecode for information; and
+where the time goes: Python's start, the imports, Helm's library, each chart load and render (the
+floor no code of ours can go under), and our own run.
+
 Worst cases (every pass over the user's text is linear): crafted ~1 MB inputs that made the old
 masking (a backtracking URL-credentials regex, one rewrite of a long line per masked value) take
 minutes, each run through the whole path a report takes: `analyze()`, `to_json()`, `to_markdown()`,
@@ -23,7 +29,7 @@ same path on the generated legacy file; goal: the same order, under 2 s per MB.
 `tests/test_linear_time.py` runs the same cases (`worst_cases()`, `worst_case_run()`).
 
     python bench/bench.py [--repeat N] [--large-repeat N] [--size BYTES] [--target VERSION] [--strict]
-                          [--no-worst]
+                          [--no-worst] [--cli-only] [--cli-repeat N]
 """
 
 from __future__ import annotations
@@ -33,8 +39,11 @@ import base64
 import gc
 import io
 import json
+import os
 import random
+import resource
 import statistics
+import subprocess
 import sys
 import time
 import tracemalloc
@@ -56,6 +65,10 @@ CORPUS = REPO.parent / "shared" / "corpus"
 DEFAULTS_FILE = CORPUS / "adaptive--values-0.23.0.yaml"
 LEGACY_BASE_FILE = CORPUS / "adaptive--values-0.17.0.yaml"
 RESULTS = REPO / ".bench" / "results.json"
+PYCACHE = (
+    REPO / ".bench" / "pycache"
+)  # the CLI's bytecode, as an installation has it (.bench/ is git-ignored)
+EMPTY_PYCACHE = REPO / ".bench" / "no-pycache"  # stays empty: runs without bytecode
 
 TARGET_RATIO = 10.0
 TARGET_DEFAULTS_MS = 100.0
@@ -384,34 +397,6 @@ def measure_proof(data: bytes, repeat: int, target: str | None) -> dict:
     }
 
 
-def measure_cli(path: Path, repeat: int) -> dict:
-    """Process time (user + system, the child's own) of `python -m migrator check FILE`."""
-    import resource
-    import subprocess
-
-    cpu, wall = [], []
-    for _ in range(repeat + 1):
-        before = resource.getrusage(resource.RUSAGE_CHILDREN)
-        start = time.perf_counter()
-        subprocess.run(
-            [sys.executable, "-m", "migrator", "check", str(path)],
-            cwd=REPO,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            check=False,
-        )
-        wall.append(time.perf_counter() - start)
-        after = resource.getrusage(resource.RUSAGE_CHILDREN)
-        cpu.append((after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime))
-    cpu, wall = cpu[1:], wall[1:]  # the first run warms the disk cache
-    return {
-        "file": path.name,
-        "repeat": repeat,
-        "cpu_median_s": statistics.median(cpu),
-        "wall_median_s": statistics.median(wall),
-    }
-
-
 def _ms(seconds: float) -> str:
     return f"{seconds * 1000:9.1f} ms"
 
@@ -439,17 +424,192 @@ def print_result(result: dict) -> None:
     )
 
 
+# ---------------------------------------------------------------------------
+# CLI process time
+
+# Run in a child process: where the time of one `check` goes (process time, user + system, read
+# with getrusage at each step). Helm's chart loads and renders are timed inside the real run by
+# wrapping helm_python's own calls. Prints one JSON line.
+_PHASES = r"""
+import json, resource, sys
+def cpu():
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
+start = cpu()
+import yaml  # the YAML parser's C extension: the engine's reader is built on it
+after_yaml = cpu()
+import migrator.cli
+after_import = cpu()
+import helm_python
+after_helm = cpu()
+spent = {"load": [], "render": []}
+def timed(kind, call):
+    def wrapper(*args, **kwargs):
+        before = cpu()
+        try:
+            return call(*args, **kwargs)
+        finally:
+            spent[kind].append(cpu() - before)
+    return wrapper
+helm_python.Chart.load_archive = staticmethod(timed("load", helm_python.Chart.load_archive))
+helm_python.Chart.render = timed("render", helm_python.Chart.render)
+import contextlib, io
+with contextlib.redirect_stdout(io.StringIO()):
+    code = migrator.cli.main(["check", sys.argv[1]])
+end = cpu()
+print(json.dumps({
+    "startup": start, "yaml": after_yaml - start, "migrator": after_import - after_yaml,
+    "helm_library": after_helm - after_import, "run": end - after_helm,
+    "loads": spent["load"], "renders": spent["render"], "code": code, "total": end,
+}))
+"""
+
+
+def _child_env(bytecode: bool) -> dict[str, str]:
+    """The environment for a CLI run: with bytecode (as an installation has it) or without."""
+    env = dict(os.environ)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    if bytecode:
+        env["PYTHONPYCACHEPREFIX"] = str(PYCACHE)
+    else:  # compile every module from source, as a checkout with PYTHONDONTWRITEBYTECODE=1 does
+        env["PYTHONDONTWRITEBYTECODE"] = "1"
+        env["PYTHONPYCACHEPREFIX"] = str(EMPTY_PYCACHE)
+    return env
+
+
+def _cli_times(path: Path, repeat: int, env: dict[str, str]) -> tuple[list[float], list[float]]:
+    cpu, wall = [], []
+    for _ in range(repeat + 1):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        start = time.perf_counter()
+        subprocess.run(
+            [sys.executable, "-m", "migrator", "check", str(path)],
+            cwd=REPO,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            check=False,
+        )
+        wall.append(time.perf_counter() - start)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu.append((after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime))
+    return cpu[1:], wall[1:]  # the first run warms the disk cache (and writes the bytecode)
+
+
+def _phases(path: Path, repeat: int, env: dict[str, str]) -> dict[str, float]:
+    """Median seconds of each step of `check` (see _PHASES), over `repeat` runs."""
+    runs = []
+    for _ in range(repeat):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        out = subprocess.run(
+            [sys.executable, "-c", _PHASES, str(path)],
+            cwd=REPO,
+            env={**env, "PYTHONPATH": str(REPO)},
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        run = json.loads(out.stdout.strip().splitlines()[-1])
+        process = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+        run["exit"] = max(0.0, process - run["total"])  # the interpreter's and Go runtime's shutdown
+        run["total"] = process
+        runs.append(run)
+    steps = ("startup", "yaml", "migrator", "helm_library", "run", "exit", "total")
+    medians = {step: statistics.median(r[step] for r in runs) for step in steps}
+    loads = [
+        statistics.median(r["loads"][i] for r in runs) for i in range(min(len(r["loads"]) for r in runs))
+    ]
+    renders = [
+        statistics.median(r["renders"][i] for r in runs) for i in range(min(len(r["renders"]) for r in runs))
+    ]
+    medians["loads"] = sum(loads)
+    medians["renders"] = sum(renders)
+    medians["python_run"] = medians["run"] - medians["loads"] - medians["renders"]
+    return {**medians, "load_each": loads, "render_each": renders}
+
+
+def measure_cli(path: Path, repeat: int) -> dict:
+    """Process time (user + system, the child's own) of `python -m migrator check FILE`.
+
+    With bytecode (`PYTHONPYCACHEPREFIX` under .bench/, written by a warm-up run): what an
+    installation pays, the figure the target is about. Without (every module compiled from
+    source, as under `PYTHONDONTWRITEBYTECODE=1` in a checkout): for information. Then where
+    the time goes, and the floor: what Python's start, the YAML reader, Helm's library, its
+    chart loads and its renders cost before any of our own code runs.
+    """
+    PYCACHE.mkdir(parents=True, exist_ok=True)
+    EMPTY_PYCACHE.mkdir(parents=True, exist_ok=True)
+    with_env, without_env = _child_env(True), _child_env(False)
+    cpu, wall = _cli_times(path, repeat, with_env)
+    cold_cpu, _ = _cli_times(path, repeat, without_env)
+    phases = _phases(path, repeat, with_env)
+    floor = phases["startup"] + phases["yaml"] + phases["helm_library"] + phases["loads"] + phases["renders"]
+    return {
+        "file": path.name,
+        "repeat": repeat,
+        "cpu_median_s": statistics.median(cpu),
+        "wall_median_s": statistics.median(wall),
+        "cpu_runs_s": cpu,
+        "no_bytecode_cpu_median_s": statistics.median(cold_cpu),
+        "phases_s": phases,
+        "floor_s": floor,
+    }
+
+
+def print_cli(cli: dict) -> None:
+    ph = cli["phases_s"]
+    print(
+        f"\n`python -m migrator check {cli['file']}` (medians of {cli['repeat']} runs, process time = "
+        "user + system):"
+    )
+    print(
+        f"  with bytecode    {_ms(cli['cpu_median_s'])}  ({_ms(cli['wall_median_s']).strip()} wall; "
+        f"{cli['cpu_median_s'] * 1000 / TARGET_CLI_MS:.2f}x the {TARGET_CLI_MS:.0f} ms goal)"
+    )
+    print(
+        f"  without bytecode {_ms(cli['no_bytecode_cpu_median_s'])}  "
+        "(every module compiled from source; for information)"
+    )
+    each_load = ", ".join(f"{s * 1000:.0f}" for s in ph["load_each"]) or "-"
+    each_render = ", ".join(f"{s * 1000:.0f}" for s in ph["render_each"]) or "-"
+    print(f"  where it goes (with bytecode; medians of {cli['repeat']} instrumented runs):")
+    rows = [
+        ("python start", ph["startup"]),
+        ("import yaml (PyYAML's C reader)", ph["yaml"]),
+        ("import migrator.cli", ph["migrator"]),
+        ("load Helm's library (helm_python)", ph["helm_library"]),
+        (f"Helm chart loads ({each_load} ms)", ph["loads"]),
+        (f"Helm renders ({each_render} ms)", ph["renders"]),
+        ("our own run (everything else)", ph["python_run"]),
+        ("exit (interpreter and Go runtime)", ph["exit"]),
+    ]
+    for label, seconds in rows:
+        print(f"    {label:40}{_ms(seconds)}")
+    print(f"    {'total':40}{_ms(ph['total'])}")
+    print(
+        "  floor (python start + yaml + Helm's library + its loads and renders): "
+        f"{_ms(cli['floor_s']).strip()}; our imports and run add {_ms(ph['total'] - cli['floor_s']).strip()}"
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeat", type=int, default=21, help="runs for the chart's defaults (default 21)")
     parser.add_argument("--large-repeat", type=int, default=5, help="runs for the large file (default 5)")
     parser.add_argument("--size", type=int, default=1024 * 1024, help="size of the large file (default 1 MB)")
+    parser.add_argument("--cli-repeat", type=int, default=7, help="runs of the CLI (default 7, at least 5)")
     parser.add_argument("--target", default=None, help="target chart version (default: the newest known)")
     parser.add_argument("--strict", action="store_true", help="exit with status 1 when a target is missed")
+    parser.add_argument("--cli-only", action="store_true", help="measure the CLI's process time only")
     parser.add_argument(
         "--no-worst", action="store_true", help="skip the worst cases for the passes over text"
     )
     args = parser.parse_args(argv)
+    if args.cli_only:
+        cli = measure_cli(CLI_FILE, max(5, args.cli_repeat))
+        print_cli(cli)
+        return 1 if args.strict and cli["cpu_median_s"] * 1000 >= TARGET_CLI_MS else 0
 
     results = []
     if DEFAULTS_FILE.exists():
@@ -474,11 +634,8 @@ def main(argv: list[str] | None = None) -> int:
             f"  analysis with proof {_ms(proof['with_median_s'])}, without {_ms(proof['without_median_s'])}: "
             f"the proof adds {_ms(proof['proof_median_s']).strip()} (medians of {proof['repeat']})"
         )
-    cli = measure_cli(CLI_FILE, 7)
-    print(
-        f"\n`python -m migrator check {cli['file']}`: {_ms(cli['cpu_median_s']).strip()} of process time "
-        f"(user + system), {_ms(cli['wall_median_s']).strip()} wall (medians of {cli['repeat']})"
-    )
+    cli = measure_cli(CLI_FILE, max(5, args.cli_repeat))
+    print_cli(cli)
     worst = None if args.no_worst else measure_worst_cases(large)
     if worst is not None:
         print_worst_cases(worst)
@@ -501,8 +658,9 @@ def main(argv: list[str] | None = None) -> int:
     ok = cli_ms < TARGET_CLI_MS
     met &= ok
     print(
-        f"  CLI check under {TARGET_CLI_MS:.0f} ms of process time: {cli_ms:.0f} ms -> "
-        f"{'met' if ok else 'NOT met'}"
+        f"  CLI check under {TARGET_CLI_MS:.0f} ms of process time (with bytecode): {cli_ms:.0f} ms, "
+        f"{cli_ms / TARGET_CLI_MS:.2f}x the goal -> {'met' if ok else 'NOT met'} "
+        f"(floor on this machine: {cli['floor_s'] * 1000:.0f} ms)"
     )
     ratio = results[-1]["ratio"]
     ok = ratio >= TARGET_RATIO
