@@ -16,24 +16,20 @@ from typing import Any
 
 import streamlit as st
 
+from migrator.report.model import SEVERITY_ORDER
+from migrator.report.model import STATUS_LABEL as REPORT_STATUS_LABEL
 from migrator.yaml import dump
 
 # One set of words for the statuses, on every page, in tables, rows, banners and exports.
-STATUS_LABEL = {
-    "up-to-date": "Up to date",
-    "migrated": "Migrated",
-    "needs-input": "Needs your input",
-    "blocked": "Blocked",
-    "not-adaptive": "Not an adaptive file",
-    "unreadable": "Cannot read",
-}
+# (the report's own, and a file of a batch that does not read at all)
+STATUS_LABEL = {**REPORT_STATUS_LABEL, "unreadable": "Cannot read"}
 STATUS_ORDER = ["blocked", "needs-input", "unreadable", "migrated", "not-adaptive", "up-to-date"]
 SEVERITY_ICON = {
     "critical": ":red[:material/dangerous:]",
     "warning": ":orange[:material/warning:]",
     "info": ":blue[:material/info:]",
 }
-SEVERITY_RANK = {"critical": 0, "warning": 1, "info": 2}
+SEVERITY_RANK = SEVERITY_ORDER
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>:~$&=\"'^%@])")
 
@@ -86,12 +82,12 @@ def as_yaml(value: Any) -> str:
 
     Only for showing values the engine already holds as data; nothing is parsed here.
     """
-    return dump.block(value)
+    return dump.block_yaml(value)
 
 
 def as_yaml_inline(value: Any) -> str:
     """A value on one line, in YAML's flow style (`{limits: {cpu: 1}}`), for a table cell."""
-    return dump.inline(value)
+    return dump.flow_yaml(value)
 
 
 def table(rows: list[dict[str, Any]], *, prose: tuple[str, ...] = ()) -> None:

@@ -16,7 +16,7 @@ def _plain(value: Any) -> str:
     return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
 
 
-def block(value: Any) -> str:
+def block_yaml(value: Any) -> str:
     """A value as block YAML (a scalar as itself: text as is, others as JSON)."""
     if value is None:
         return "null"
@@ -27,13 +27,13 @@ def block(value: Any) -> str:
     return yaml.safe_dump(value, default_flow_style=False, sort_keys=False, allow_unicode=True).rstrip("\n")
 
 
-def inline(value: Any) -> str:
+def flow_yaml(value: Any) -> str:
     """A value on one line, in YAML's flow style (`{limits: {cpu: 1}}`)."""
     if isinstance(value, str | int | float | bool) or value is None:
-        return block(value)
+        return block_yaml(value)
     return yaml.safe_dump(
         value, default_flow_style=True, sort_keys=False, allow_unicode=True, width=10**6
     ).strip()
 
 
-__all__ = ["block", "inline"]
+__all__ = ["block_yaml", "flow_yaml"]
