@@ -16,7 +16,7 @@ import re
 from typing import Any
 
 from migrator.chart.render import KubeObject
-from migrator.report.model import FieldChange, LedgerEntry
+from migrator.report.model import SEVERITY_ORDER, FieldChange, LedgerEntry
 from migrator.report.secrets import MASK, mask_data
 
 # Differences that do not matter to a running release (reviewed): the chart's version label
@@ -118,9 +118,8 @@ def compare(source: list[KubeObject], target: list[KubeObject], *, namespace: st
             entry = _changed(before, after, namespace)
             if entry is not None:
                 entries.append(entry)
-    order = {"critical": 0, "warning": 1, "info": 2}
     change_order = {"deleted": 0, "renamed": 1, "kind-changed": 2, "changed": 3, "created": 4}
-    entries.sort(key=lambda e: (order[e.severity], change_order[e.change], e.kind, e.name))
+    entries.sort(key=lambda e: (SEVERITY_ORDER[e.severity], change_order[e.change], e.kind, e.name))
     return entries
 
 

@@ -2,20 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
+from migrator.report.model import STATUS_SENTENCE, Report
 from migrator.report.secrets import mask_data
-
-if TYPE_CHECKING:
-    from migrator.report.model import Report
-
-_STATUS = {
-    "up-to-date": "Up to date: nothing to migrate, and the target chart renders it",
-    "migrated": "Migrated: the target chart renders it",
-    "needs-input": "Needs your input: the chart renders it once the listed values are filled in",
-    "blocked": "Blocked: a human must decide (no migrated file)",
-    "not-adaptive": "Not an `adaptive` values file: nothing changed",
-}
 
 
 def _cell(value: object) -> str:
@@ -26,7 +14,7 @@ def report_markdown(report: Report, *, reveal_secrets: bool = False) -> str:
     out: list[str] = []
     out.append(f"# Values upgrade report: `{_cell(report.source)}`")
     out.append("")
-    out.append(f"- **Status:** {_STATUS[report.status]}")
+    out.append(f"- **Status:** {STATUS_SENTENCE[report.status]}")
     out.append(f"- **Detected layout:** {report.detected.label}")
     out.append(f"- **Target chart version:** {report.target}")
     if report.source_version:

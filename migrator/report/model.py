@@ -43,6 +43,24 @@ def type_word(value: Any) -> str:
 
 SEVERITY_ORDER: dict[str, int] = {"critical": 0, "warning": 1, "info": 2}
 
+# One set of words for the statuses, for every face: a label (tables, banners) and a sentence.
+STATUS_LABEL: dict[str, str] = {
+    "up-to-date": "Up to date",
+    "migrated": "Migrated",
+    "needs-input": "Needs your input",
+    "blocked": "Blocked",
+    "not-adaptive": "Not an adaptive file",
+}
+STATUS_SENTENCE: dict[str, str] = {
+    "up-to-date": "Up to date: nothing to migrate, and the target chart renders it",
+    "migrated": "Migrated: the target chart renders it",
+    "needs-input": "Needs your input: the chart renders it once the listed values are filled in",
+    "blocked": "Blocked: a human must decide (no migrated file)",
+    "not-adaptive": "Not an `adaptive` values file: nothing changed",
+}
+# The pool fields that can hold secrets (free-form maps a user fills), masked in every shared output.
+POOL_FIELDS_TO_MASK = ("resources", "node_selector", "tolerations")
+
 # The keys of a finding about the release's name and namespace: chosen at install, not in the file.
 RELEASE: Path = ("release",)
 NAMESPACE: Path = ("namespace",)
@@ -402,6 +420,6 @@ def _same_text(a: str | None, b: str | None) -> bool:
 def _pool_dict(pool: PoolPreview, reveal_secrets: bool) -> dict[str, Any]:
     data = asdict(pool)
     if not reveal_secrets:
-        for key in ("resources", "node_selector", "tolerations"):
+        for key in POOL_FIELDS_TO_MASK:
             data[key] = mask_data(data[key])
     return data
