@@ -15,8 +15,7 @@ finding per bad key, in that order.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from migrator.report.model import Finding, type_word
 from migrator.yaml.paths import format_path
@@ -28,27 +27,23 @@ COUNT = "count"  # a whole number of 0 or more, not a boolean
 ANY = "any"
 
 
-@dataclass(frozen=True)
-class MapOf:
+class MapOf(NamedTuple):
     """A mapping whose keys are text; `values`: the type of every value (ANY: anything)."""
 
     values: Any = ANY
 
 
-@dataclass(frozen=True)
-class ListOf:
+class ListOf(NamedTuple):
     items: Any
 
 
-@dataclass(frozen=True)
-class Field:
+class Field(NamedTuple):
     name: str
     type: Any
     required: bool = False  # absent is an error (present but null is a type error)
 
 
-@dataclass(frozen=True)
-class Model:
+class Model(NamedTuple):
     """A mapping with known keys (`fields`, each optional and nullable unless required);
     any other text key is allowed."""
 
