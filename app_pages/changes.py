@@ -5,11 +5,10 @@ import streamlit as st
 
 from migrator.chart.packages import shipped_versions
 from migrator.report.diff_html import side_by_side_html
-from webui import components as ui
-from webui import keys
+from webui import controls, keys, text
 
 st.title("Breaking changes the assistant knows")
-changes = ui.catalogue_cached()
+changes = controls.catalogue_cached()
 st.markdown(
     f"{len(changes)} breaking change(s) of the `adaptive` chart, oldest first. This page is generated "
     "from the assistant's own registry: what you read here is exactly what the Upgrade page applies. "
@@ -21,12 +20,12 @@ for change in changes:
     sev = getattr(change, "severity", "info")
     with st.container(border=True):
         st.header(
-            f"{ui.SEVERITY_ICON.get(sev, '')} {ui.md(change.version)} · {ui.md_rich(change.title)}",
+            f"{text.SEVERITY_ICON.get(sev, '')} {text.md(change.version)} · {text.md_rich(change.title)}",
             anchor=keys.change_anchor(change.id),
             divider=False,
         )
-        st.caption(f"Change `{ui.code_text(change.id)}` · severity {ui.md(sev)}")
-        st.markdown(ui.md_rich(change.explanation))
+        st.caption(f"Change `{text.code_text(change.id)}` · severity {text.md(sev)}")
+        st.markdown(text.md_rich(change.explanation))
         if change.example_before or change.example_after:
             st.markdown("**Before and after**")
             st.html(
@@ -43,10 +42,10 @@ for change in changes:
                 c1.code(change.example_before or "", language="yaml")
                 c2.code(change.example_after or "", language="yaml")
         st.markdown("**What the assistant does**")
-        st.markdown(ui.md_rich(change.automated))
+        st.markdown(text.md_rich(change.automated))
         st.markdown("**What you must do by hand**")
         steps = list(change.manual_steps)
-        st.markdown("\n".join(f"- {ui.md_rich(s)}" for s in steps) if steps else "Nothing.")
+        st.markdown("\n".join(f"- {text.md_rich(s)}" for s in steps) if steps else "Nothing.")
 
 st.header("What changed between two versions", anchor="between-versions")
 versions = list(shipped_versions())
@@ -55,10 +54,10 @@ old = c1.selectbox("From chart version", versions, index=versions.index("0.23.0"
 new = c2.selectbox("To chart version", versions, index=len(versions) - 1, key="ch_to")
 diff = keys.diff_cached(old, new)
 if isinstance(diff, str):
-    st.error(ui.md(diff), icon=":material/block:")
+    st.error(text.md(diff), icon=":material/block:")
 else:
     st.caption(
-        f"From {ui.md(old)} to {ui.md(new)}: {len(diff['added'])} key(s) added, "
+        f"From {text.md(old)} to {text.md(new)}: {len(diff['added'])} key(s) added, "
         f"{len(diff['removed'])} removed, "
         f"{len(diff['defaults'])} default(s) changed. Only the top-most key of a new or removed section "
         "is listed. A removed key that a breaking change migrates links to it; the others are "
@@ -68,9 +67,9 @@ else:
     if diff["removed"]:
         st.markdown(
             "\n".join(
-                f"- `{ui.code_text(path)}`: "
+                f"- `{text.code_text(path)}`: "
                 + (
-                    f"migrated by [{ui.md(change_id)}](#{keys.change_anchor(change_id)})"
+                    f"migrated by [{text.md(change_id)}](#{keys.change_anchor(change_id)})"
                     if change_id
                     else ":orange-badge[not automated]"
                 )
@@ -87,12 +86,14 @@ else:
         for i, col in enumerate(cols):
             chunk = diff["added"][i * third : (i + 1) * third]
             if chunk:
-                col.markdown("\n".join(f"- `{ui.code_text(path)}`" for path in chunk))
+                col.markdown("\n".join(f"- `{text.code_text(path)}`" for path in chunk))
     else:
         st.caption("None.")
     st.markdown(f"**Defaults changed** ({len(diff['defaults'])})")
     if diff["defaults"]:
-        ui.table([{"Key": p, f"Default in {old}": a, f"Default in {new}": b} for p, a, b in diff["defaults"]])
+        text.table(
+            [{"Key": p, f"Default in {old}": a, f"Default in {new}": b} for p, a, b in diff["defaults"]]
+        )
     else:
         st.caption("None.")
 
@@ -115,4 +116,4 @@ if isinstance(schema, str) and schema.startswith("{"):
         icon=":material/download:",
     )
 else:
-    st.caption(f"No schema: {ui.md(schema)}")
+    st.caption(f"No schema: {text.md(schema)}")

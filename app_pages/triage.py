@@ -5,8 +5,7 @@ import time
 
 import streamlit as st
 
-from webui import analysis, files, triage
-from webui import components as ui
+from webui import analysis, controls, files, report_view, text, triage
 from webui.text import STATUS_ORDER, table
 from webui.triage import STATUS_WORDS, Entry
 from webui.verdict import render_name_checks
@@ -29,8 +28,8 @@ uploads = st.file_uploader(
     key="tri_files",
     max_upload_size=files.UPLOADER_MB,
 )
-options, names_slot = ui.options_controls("tri")
-reveal = ui.secrets_toggle()
+options, names_slot = controls.options_controls("tri")
+reveal = controls.secrets_toggle()
 with names_slot:
     render_name_checks(options["release"], options["namespace"], None)
 
@@ -90,7 +89,7 @@ done = iter(results)
 entries: list[Entry] = []
 for item, (rel, ns) in zip(inputs, per_file, strict=True):
     if item.error is not None or item.data is None:
-        entries.append(Entry(item, rel, ns, ui.Failure(item.error or "no data")))
+        entries.append(Entry(item, rel, ns, analysis.Failure(item.error or "no data")))
     else:
         entries.append(Entry(item, rel, ns, next(done)))
 progress.empty()
@@ -210,12 +209,12 @@ st.download_button(
 st.subheader("Per file")
 for e in visible:
     digest = hashlib.sha256(e.item.name.encode("utf-8", "surrogatepass")).hexdigest()[:16]
-    label = f"{ui.md(e.item.name)} — {STATUS_WORDS.get(e.status, e.status)}"
+    label = f"{text.md(e.item.name)} — {STATUS_WORDS.get(e.status, e.status)}"
     # Lazy: the analysis is rendered only while the row is open.
     exp = st.expander(label, key=f"tri_open_{digest}", on_change="rerun")
     if exp.open:
         with exp:
-            if isinstance(e.result, ui.Failure):
-                ui.render_failure(e.result, e.item.name)
+            if isinstance(e.result, analysis.Failure):
+                report_view.render_failure(e.result, e.item.name)
             else:
-                ui.render_report(e.result, name=e.item.name, reveal=reveal, key=f"tri_{digest}")
+                report_view.render_report(e.result, name=e.item.name, reveal=reveal, key=f"tri_{digest}")

@@ -6,8 +6,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from webui import analysis, files
-from webui import components as ui
+from webui import analysis, controls, files, report_view, text
 from webui.verdict import render_name_checks
 
 EXAMPLES_DIR = Path(__file__).resolve().parent.parent / "examples"
@@ -76,18 +75,18 @@ with st.expander("Upgrade to a chart package of your own (.tgz)", expanded=chart
     if chart_upload is not None:
         chart_data, chart_name = chart_upload.getvalue(), chart_upload.name
         found = analysis.chart_version_cached(chart_data, chart_name)
-        if isinstance(found, ui.Failure):
+        if isinstance(found, analysis.Failure):
             chart_failure = found
-            ui.render_failure(found, chart_name)
+            report_view.render_failure(found, chart_name)
         else:
             chart_version = found
             st.success(
-                f"Target: chart {ui.md(chart_version)} from {ui.md(chart_name)} (your package).",
+                f"Target: chart {text.md(chart_version)} from {text.md(chart_name)} (your package).",
                 icon=":material/inventory_2:",
             )
 
-options, names_slot = ui.options_controls("up", chart_version=chart_version)
-reveal = ui.secrets_toggle()
+options, names_slot = controls.options_controls("up", chart_version=chart_version)
+reveal = controls.secrets_toggle()
 
 budget = analysis.upload_budget("up_file", [len(data)] if source == SOURCES[0] and data else [])
 budget = analysis.upload_budget("up_chart", [len(chart_data)] if chart_data else []) or budget
@@ -117,16 +116,18 @@ with st.spinner("Analysing: reading the file, migrating it, rendering the charts
     result = analysis.analyze_cached(
         data,
         name=name,
-        from_version=ui.source_for(from_key),
+        from_version=controls.source_for(from_key),
         chart=chart_data if chart_version else None,
         chart_name=chart_name,
         diff_titles=(f"{name} (original)", f"{files.migrated_name(name)} (migrated)"),
         **options,
     )
-if isinstance(result, ui.Failure):
+if isinstance(result, analysis.Failure):
     with names_slot:
         render_name_checks(options["release"], options["namespace"], None)
-    ui.render_failure(result, name)
+    report_view.render_failure(result, name)
     st.stop()
 
-ui.render_report(result, name=name, reveal=reveal, key="up", from_key=from_key, names_slot=names_slot)
+report_view.render_report(
+    result, name=name, reveal=reveal, key="up", from_key=from_key, names_slot=names_slot
+)

@@ -28,8 +28,9 @@ import migrator
 from migrator.chart import packages
 from migrator.errors import InputError
 from migrator.report.model import ChartFit, Detection, Finding, Report
-from webui import analysis, files, triage, verdict
-from webui import components as ui
+from webui import analysis, files, report_view, triage, verdict
+from webui import downloads as download_offers
+from webui import text as webtext
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "app.py")
@@ -161,7 +162,7 @@ def dataframes(at: AppTest) -> list:
 
 
 def tables(at: AppTest) -> list:
-    """The static tables, their Markdown escaping undone (cells are escaped with ui.md)."""
+    """The static tables, their Markdown escaping undone (cells are escaped with webtext.md)."""
     return [t.value.map(unescape) for t in at.table]
 
 
@@ -377,7 +378,7 @@ def test_another_charts_file_gets_the_engine_verdict():
 
 def _not_adaptive_page() -> None:
     from migrator.report.model import ChartFit, Detection, Report
-    from webui import components as ui
+    from webui import report_view
 
     report = Report(
         source="airflow.yaml",
@@ -393,7 +394,7 @@ def _not_adaptive_page() -> None:
         original_yaml="airflow: {}\n",
         migrated_yaml="airflow: {}\n",
     )
-    ui.render_report(report, name="airflow.yaml", reveal=False, key="na")
+    report_view.render_report(report, name="airflow.yaml", reveal=False, key="na")
 
 
 def test_not_adaptive_verdict_shows_the_evidence_and_only_the_report():
@@ -408,10 +409,12 @@ def test_not_adaptive_verdict_shows_the_evidence_and_only_the_report():
 
 
 def _limit_page() -> None:
-    from webui import components as ui
+    from webui import report_view
     from webui.analysis import Failure
 
-    ui.render_failure(Failure("The analysis took longer than 5 s and was stopped.", kind="limit"), "x.yaml")
+    report_view.render_failure(
+        Failure("The analysis took longer than 5 s and was stopped.", kind="limit"), "x.yaml"
+    )
 
 
 def test_a_time_limit_is_one_message():
@@ -639,11 +642,11 @@ harmony:
 def test_pool_findings_are_shown_with_their_pool_by_path():
     at = upload(new_app(), "pools.yaml", POOL_TROUBLE)
     report = reports(at)[-1]
-    groups = verdict.group_findings(report, {c.id for c in ui.applying_changes(report)})
+    groups = verdict.group_findings(report, {c.id for c in report_view.applying_changes(report)})
     assert groups.by_pool, "no finding about a pool"
     text = all_markdown(at)
     for index, findings in groups.by_pool.items():
-        heading = f"##### Pool {ui.md(report.pools[index].name)}"
+        heading = f"##### Pool {webtext.md(report.pools[index].name)}"
         assert heading in text
         section = text[text.index(heading) :]
         for f in findings:
@@ -683,7 +686,7 @@ def test_html_in_values_and_file_name_is_text_not_markup():
     for m in at.markdown:
         assert "<img" not in m.value
     report = migrator.analyze(evil.encode(), name=f"{HOSTILE}.yaml")
-    for d in ui.downloads(report, f"{HOSTILE}.yaml"):
+    for d in download_offers.downloads(report, f"{HOSTILE}.yaml"):
         file_name = d.file_name
         assert "<" not in file_name and "/" not in file_name and " " not in file_name
 
@@ -759,7 +762,7 @@ def test_triage_three_files_one_invalid():
     assert list(table.columns) == triage.COLUMNS
     assert list(table["File"]) == ["legacy.yaml", "broken.yaml", "current.yaml"]
     expected = {
-        "legacy.yaml": ui.status_label(migrator.analyze(LEGACY).status),
+        "legacy.yaml": webtext.status_label(migrator.analyze(LEGACY).status),
         "broken.yaml": "Cannot read",
         "current.yaml": "Up to date",
     }
@@ -887,9 +890,9 @@ def test_changes_page_is_generated_from_the_catalogue():
     headers = "\n".join(h.value for h in at.header)
     text = all_markdown(at)
     for change in migrator.catalogue():
-        assert ui.md_rich(change.title) in headers and ui.md(change.version) in headers
+        assert webtext.md_rich(change.title) in headers and webtext.md(change.version) in headers
         for step in change.manual_steps:
-            assert ui.md_rich(step) in text
+            assert webtext.md_rich(step) in text
     examples = [c for c in migrator.catalogue() if c.example_before or c.example_after]
     assert len(at.get("html")) == len(examples)
 
@@ -936,7 +939,7 @@ def test_navigation_defaults_to_upgrade_and_back():
 def test_download_payloads_mask_all_but_the_migrated_values():
     report = migrator.analyze(LEGACY, name="values.yaml")
     # The bytes are made on click (deferred downloads): nothing is kept per session.
-    payloads = {d.label: (d.file_name, d.make()) for d in ui.downloads(report, "values.yaml")}
+    payloads = {d.label: (d.file_name, d.make()) for d in download_offers.downloads(report, "values.yaml")}
     name, data = payloads["Migrated values"]
     assert name == "values.migrated.yaml" and data == report.migrated_yaml.encode("utf-8")
     assert PASSWORD.encode() in data
@@ -965,12 +968,12 @@ def test_migrated_names(upload_name, migrated):
 
 def test_markdown_escaping():
     hostile = "[x](javascript:alert(1)) ![i](http://e/x.png) :red[boom] $x^2$ <b>b</b> **s** # h"
-    out = ui.md(hostile)
+    out = webtext.md(hostile)
     for ch in "[]()!:$<>*#":
         assert ch not in out.replace("\\" + ch, "")
-    assert ui.md("a\nb") == "a b"
-    assert ui.md_rich("use `secrets.db` now.") == "use `secrets.db` now\\."
-    assert ui.md_rich("odd ` tick") == "odd \\` tick"
+    assert webtext.md("a\nb") == "a b"
+    assert webtext.md_rich("use `secrets.db` now.") == "use `secrets.db` now\\."
+    assert webtext.md_rich("odd ` tick") == "odd \\` tick"
 
 
 def test_expand_uploads_limits_and_skipped():
