@@ -124,7 +124,7 @@ LISTED: list[Mutant] = [
     ),
     M(
         "editor-yaml11-plain",
-        "migrator/yaml/editor.py",
+        "migrator/yaml/render.py",
         "        and _text_to_every_reader(text)\n",
         "",
         [*fixture("db-config-split/yaml11-values-quoted"), "tests/test_editor_chain.py"],
@@ -173,8 +173,8 @@ LISTED: list[Mutant] = [
     M(
         "collision-wrong-pool",
         "migrator/chart/preview.py",
-        '_path("harmony", "computePools", indexes[position], "name"),',
-        '_path("harmony", "computePools", position, "name"),',
+        '("harmony", "computePools", indexes[position], "name"),',
+        '("harmony", "computePools", position, "name"),',
         fixture("harmony-compute-pools/preview-collision-after-invalid-entry"),
         "a collision after an invalid entry points at the wrong pool",
     ),
@@ -290,8 +290,8 @@ LISTED: list[Mutant] = [
     M(
         "s3-empty-providers-critical",
         "migrator/changes/s3_creds_and_secret_defaults.py",
-        '"warning" if providers else "critical",',
-        '"critical",',
+        '"secret-empty",\n                "warning" if providers else "critical",',
+        '"secret-empty",\n                "critical",',
         fixture("s3-creds-and-secret-defaults/missing-values"),
     ),
     M(
@@ -326,10 +326,10 @@ LISTED: list[Mutant] = [
         "findings are no longer sorted critical first",
     ),
     M(
-        "engine-change-lines-not-forced",
+        "engine-change-lines-of-the-edited-text",
         "migrator/engine.py",
-        "report.findings += [_with_line(f, doc, force=True) for f in ctx.findings]",
-        "report.findings += [_with_line(f, doc, force=False) for f in ctx.findings]",
+        '    return replace(finding, line=original.line_of(key), line_in="input")',
+        '    return replace(finding, line=(migrated or original).line_of(key), line_in="input")',
         [
             GUARDS,
             *fixture("db-config-split/with-harmony-too"),
@@ -678,22 +678,22 @@ FRESH: list[Mutant] = [
     M(
         "fresh-proof-needs-input-placeholders",
         "migrator/chart/proof.py",
-        "    if any(f.code in FILL_CODES for f in report.findings) or (proof and proof.placeholders):",
-        "    if any(f.code in FILL_CODES for f in report.findings):",
+        "    if any(f.code in WAITS_FOR_USER_CODES for f in report.findings) or (proof and proof.placeholders):",
+        "    if any(f.code in WAITS_FOR_USER_CODES for f in report.findings):",
         [GUARDS],
         "a render that needed a placeholder no change reported is not needs-input",
     ),
     M(
         "fresh-proof-fill-step-line",
         "migrator/chart/proof.py",
-        "        line = _line(migrated, parse_path(path)) if migrated is not None else None\n"
+        "        line = _line(migrated, key) if migrated is not None else None\n"
         '        steps.append(NextStep("fill", advice, path, line))',
         '        steps.append(NextStep("fill", advice, path, None))',
         [GUARDS],
     ),
     M(
         "fresh-editor-indentless-style",
-        "migrator/yaml/editor.py",
+        "migrator/yaml/render.py",
         "            lines += self.sequence(resolved, col + self.style.seq_offset, path)",
         "            lines += self.sequence(resolved, col + 2, path)",
         fixture("harmony-compute-pools/indentless-sequences"),
