@@ -63,6 +63,7 @@ from collections.abc import Callable
 from functools import cache
 from typing import Any, NamedTuple
 
+from migrator.chart import packages
 from migrator.errors import InputError
 
 ITEM = "[]"
@@ -119,9 +120,7 @@ def _split(text: str) -> tuple:
 
 @cache
 def _data() -> _Catalogue:
-    from importlib import resources  # lazily: importing it costs more than reading the data
-
-    raw = json.loads(resources.files("migrator.chart").joinpath("data", "catalogue.json").read_text("utf-8"))
+    raw = json.loads(packages.read_data("catalogue.json").decode("utf-8"))
     if raw.get("format") != FORMAT:
         raise RuntimeError("catalogue.json has another format: run python -m migrator.chart.build_catalogue")
     versions = tuple(raw["versions"])

@@ -2,8 +2,9 @@
 
 Helm merges a user's values over the chart's `values.yaml` before rendering, so the pool
 preview needs those defaults to know what a pool inherits when the user's file says nothing.
-They are read from the package itself (`migrator/chart/data/adaptive-<version>.tgz`, loaded
-once per process by `render.load`), so every version gets its own: `harmony.pdb` from 0.29,
+They are read from the package itself (`migrator/chart/data/adaptive-<version>.tgz`, read
+once per process by `render.default_values`: Helm's reading of its values.yaml, without loading
+the whole chart), so every version gets its own: `harmony.pdb` from 0.29,
 `harmony.serviceAccount` from 0.30, `harmony.requireGpu` from 0.37, `harmony.cloudCache`
 from 0.40, and whatever the next release adds, without a hand-made copy to fall behind.
 
@@ -39,8 +40,7 @@ def package_version(chart_version: str) -> str:
 @cache
 def _values(version: str) -> dict[str, Any]:
     """The package's own values (Helm's reading of its values.yaml); never handed out uncopied."""
-    values = render.load(packages.shipped(version)).values
-    return values if isinstance(values, dict) else {}
+    return render.default_values(packages.shipped(version))
 
 
 def chart_values(chart_version: str) -> dict[str, Any]:

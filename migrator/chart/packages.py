@@ -8,12 +8,10 @@ web app and the container work offline. A caller may hand in another package (by
 
 from __future__ import annotations
 
-import io
+import os
 import re
-import tarfile
 from dataclasses import dataclass, field
 from functools import cache
-from importlib import resources
 
 from migrator.errors import InputError
 from migrator.versions import Version
@@ -37,13 +35,35 @@ class ChartPackage:
 
 
 def _data_dir():
+    from importlib import resources  # lazily: importing it costs more than reading the data
+
     return resources.files("migrator.chart").joinpath("data")
+
+
+# The data folder on disk, as in a checkout or an ordinary installation; when the package is not
+# on disk (a zip), the data is read through importlib.resources instead.
+_DATA_ON_DISK = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data")
+
+
+def data_names() -> list[str]:
+    """The names of the files in migrator/chart/data."""
+    if os.path.isdir(_DATA_ON_DISK):
+        return os.listdir(_DATA_ON_DISK)
+    return [entry.name for entry in _data_dir().iterdir()]
+
+
+def read_data(name: str) -> bytes:
+    """The bytes of one file of migrator/chart/data."""
+    if os.path.isdir(_DATA_ON_DISK):
+        with open(os.path.join(_DATA_ON_DISK, name), "rb") as file:
+            return file.read()
+    return _data_dir().joinpath(name).read_bytes()
 
 
 @cache
 def shipped_versions() -> tuple[str, ...]:
     """Every packaged chart version, oldest first."""
-    found = [m.group(1) for entry in _data_dir().iterdir() if (m := _PACKAGE.match(entry.name))]
+    found = [m.group(1) for name in data_names() if (m := _PACKAGE.match(name))]
     return tuple(sorted(found, key=lambda v: Version(v)))
 
 
@@ -59,7 +79,7 @@ def shipped(version: str) -> ChartPackage:
             f"chart version {version} is not one the assistant carries; known: "
             f"{', '.join(shipped_versions())} (or hand in the package with --chart)"
         )
-    data = _data_dir().joinpath(f"adaptive-{version}.tgz").read_bytes()
+    data = read_data(f"adaptive-{version}.tgz")
     return ChartPackage(version, data)
 
 
@@ -94,6 +114,9 @@ def versions_between(low: str | None, high: str | None) -> list[str]:
 
 def package_from_bytes(data: bytes, origin: str) -> ChartPackage:
     """A caller's chart package (`.tgz` bytes): checked to be the `adaptive` chart, its version read."""
+    import io
+    import tarfile
+
     if len(data) > MAX_PACKAGE_BYTES:
         raise InputError(f"{origin}: the chart package is over {MAX_PACKAGE_BYTES // 2**20} MiB")
     try:
@@ -124,7 +147,8 @@ def package_from_bytes(data: bytes, origin: str) -> ChartPackage:
 
 def package_from_folder(path: str) -> ChartPackage:
     """A chart folder (holding Chart.yaml), packed in memory the way `helm package` lays it out."""
-    import os
+    import io
+    import tarfile
 
     chart_yaml = os.path.join(path, "Chart.yaml")
     if not os.path.isfile(chart_yaml):

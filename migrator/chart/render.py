@@ -171,14 +171,63 @@ def _loaded(digest: str, package: ChartPackage, switches: tuple) -> Any:
         return chart
 
 
+_own_files: dict[str, tuple[dict[str, Any], list[dict[str, Any]]] | None] = {}
+
+
+def _chart_files(package: ChartPackage) -> tuple[dict[str, Any], list[dict[str, Any]]] | None:
+    """The chart's default values and its dependencies, read as Helm reads them, from its own
+    `values.yaml` and `Chart.yaml`, without loading the whole chart (a load costs as much as a
+    render). None for a chart whose dependencies are declared elsewhere (`requirements.yaml` of
+    an apiVersion v1 chart) or whose files cannot be read so: then Helm's load answers.
+    tests/test_chart_files.py proves both equal to Helm's load of every shipped package."""
+    digest = _digest(package)
+    with _charts_lock:
+        if digest in _own_files:
+            return _own_files[digest]
+    import io
+    import tarfile
+
+    import helm_python
+
+    found: dict[str, str] = {}
+    try:
+        with tarfile.open(fileobj=io.BytesIO(package.data), mode="r|gz") as archive:
+            for member in archive:
+                name = member.name.partition("/")[2]
+                if member.isfile() and name in ("Chart.yaml", "values.yaml", "requirements.yaml"):
+                    extracted = archive.extractfile(member)
+                    found[name] = extracted.read().decode("utf-8") if extracted else ""
+        meta = helm_python.values_from_yaml(found["Chart.yaml"]) if "Chart.yaml" in found else None
+        values = helm_python.values_from_yaml(found["values.yaml"]) if "values.yaml" in found else {}
+    except (tarfile.TarError, OSError, EOFError, UnicodeDecodeError, helm_python.HelmError):
+        meta = None
+    files = None
+    if isinstance(meta, dict) and "requirements.yaml" not in found and str(meta.get("apiVersion")) == "v2":
+        deps = meta.get("dependencies") or []
+        if isinstance(deps, list) and all(isinstance(d, dict) for d in deps):
+            files = (values if isinstance(values, dict) else {}, deps)
+    with _charts_lock:
+        _own_files[digest] = files
+    return files
+
+
+def default_values(package: ChartPackage) -> dict[str, Any]:
+    """The chart's own default values as Helm reads them (shared: do not mutate)."""
+    files = _chart_files(package)
+    if files is not None:
+        return files[0]
+    values = load(package).values
+    return values if isinstance(values, dict) else {}
+
+
 def _chart_for(package: ChartPackage, values: dict[str, Any]) -> Any:
     """A loaded chart to render `values` with: one per value of the subcharts' conditions."""
-    pristine = load(package)
     digest = _digest(package)
     with _charts_lock:
         conditions = _conditions.get(digest)
     if conditions is None:
-        deps = pristine.metadata.get("dependencies") or []
+        files = _chart_files(package)
+        deps = files[1] if files is not None else load(package).metadata.get("dependencies") or []
         conditions = tuple(
             c.strip() for dep in deps for c in str(dep.get("condition") or "").split(",") if c.strip()
         ) + tuple(f"tags.{t}" for dep in deps for t in dep.get("tags") or [])
