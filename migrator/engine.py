@@ -174,19 +174,19 @@ def analyze(
                 version=change.version,
                 title=change.title,
                 status=status,
-                manual_steps=ctx.manual_steps,
+                manual_steps=ctx.record.manual_steps,
                 explanation=change.explanation,
-                summary=ctx.summary,
-                blocked_reason=ctx.blocked_reason,
+                summary=ctx.record.summary,
+                blocked_reason=ctx.record.blocked_reason,
             )
         )
         # A change's findings point into the file as the user gave it, but a key the change
         # creates (a value to fill in) is found where it is: in the migrated file.
         migrated = None if status == "blocked" else current
-        report.findings += [_change_line(f, doc, migrated) for f in ctx.findings]
+        report.findings += [_change_line(f, doc, migrated) for f in ctx.record.findings]
         if status == "applied":
-            report.moved += ctx.moved
-            report.dropped += ctx.dropped
+            report.moved += ctx.record.moved
+            report.dropped += ctx.record.dropped
 
     if blocked:
         report.status = "blocked"
@@ -258,7 +258,7 @@ def _chain(
                 editor.rollback(mark)
                 ctx.block(f"The file could not be edited safely here: {exc}.", code="edit-refused")
             break
-        if ctx.blocked_reason is not None:
+        if ctx.record.blocked_reason is not None:
             editor.rollback(mark)  # a blocked change leaves the text as it found it
             runs.append((change, ctx, "blocked"))
             continue
@@ -272,7 +272,7 @@ def _chain(
                 runs.append((change, ctx, "blocked"))
                 continue
         # A change that applies to this upgrade with nothing to edit (only steps by hand) is "manual".
-        runs.append((change, ctx, "applied" if edited else "manual" if ctx.applied else "not-needed"))
+        runs.append((change, ctx, "applied" if edited else "manual" if ctx.record.by_hand else "not-needed"))
     return _flush(editor, positions=False), runs
 
 

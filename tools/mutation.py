@@ -678,7 +678,8 @@ FRESH: list[Mutant] = [
     M(
         "fresh-proof-needs-input-placeholders",
         "migrator/chart/proof.py",
-        "    if any(f.code in WAITS_FOR_USER_CODES for f in report.findings) or (proof and proof.placeholders):",
+        "    if any(f.code in WAITS_FOR_USER_CODES for f in report.findings)"
+        " or (proof and proof.placeholders):",
         "    if any(f.code in WAITS_FOR_USER_CODES for f in report.findings):",
         [GUARDS],
         "a render that needed a placeholder no change reported is not needs-input",

@@ -109,7 +109,7 @@ def apply(ctx: ChangeContext) -> None:
                 f"also takes {other} work.",
             )
     if rewritten:
-        ctx.summary = f"Rewrote the capabilities of pool(s) {', '.join(rewritten)} in the JOB form."
+        ctx.did(f"Rewrote the capabilities of pool(s) {', '.join(rewritten)} in the JOB form.")
 
 
 CHANGE = BreakingChange(

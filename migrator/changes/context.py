@@ -49,13 +49,27 @@ _MISSING = object()
 
 
 @dataclass
+class ChangeRecord:
+    """What one change found and did; the engine turns it into the report's entries."""
+
+    findings: list[Finding] = field(default_factory=list)
+    moved: list[Move] = field(default_factory=list)
+    dropped: list[Drop] = field(default_factory=list)
+    manual_steps: list[str] = field(default_factory=list)
+    summary: str = ""  # what the change did, in a sentence or two
+    blocked_reason: str | None = None
+    by_hand: bool = False  # it applies, with nothing to edit in the values (status "manual")
+
+
+@dataclass
 class ChangeContext:
-    """One change applied to one document.
+    """One change applied to one document: what it is given, and its record.
 
     A change reads `doc` (the current data, and positions), edits through
-    `editor`, and records what it found and did. It never raises for a user's
-    mistake: it calls `block()` with the reason, and the engine refuses to
-    write a file. The editor is shared along the chain of changes.
+    `editor`, and records what it found and did through the methods below (into
+    `record`). It never raises for a user's mistake: it calls `block()` with the
+    reason, and the engine refuses to write a file. The editor is shared along
+    the chain of changes.
     """
 
     editor: Editor
@@ -65,13 +79,16 @@ class ChangeContext:
     release: str = "adaptive"
     namespace: str = "default"
     options: frozenset[str] = frozenset()  # opt-in rewrites the user asked for (see BreakingChange)
-    findings: list[Finding] = field(default_factory=list)
-    moved: list[Move] = field(default_factory=list)
-    dropped: list[Drop] = field(default_factory=list)
-    manual_steps: list[str] = field(default_factory=list)
-    summary: str = ""
-    blocked_reason: str | None = None
-    applied: bool = False  # set when the change applies with nothing to edit (status "manual")
+    record: ChangeRecord = field(default_factory=ChangeRecord)
+
+    def did(self, summary: str) -> None:
+        """Say what the change did (shown on its card); a second call adds to it."""
+        self.record.summary = f"{self.record.summary} {summary}" if self.record.summary else summary
+
+    def applies_by_hand(self, summary: str) -> None:
+        """The change applies to this upgrade with nothing to edit: only its manual steps."""
+        self.record.by_hand = True
+        self.did(summary)
 
     @property
     def doc(self) -> DocumentView:
@@ -109,23 +126,23 @@ class ChangeContext:
     def finding(self, code: str, severity: Severity, path: Path | None, message: str) -> None:
         """Record a finding about the key at `path` (None: about no key); the engine gives it its
         line, in the input or, for a key the change creates, in the migrated file."""
-        self.findings.append(Finding(code, severity, path, message, None, self.change_id))
+        self.record.findings.append(Finding(code, severity, path, message, None, self.change_id))
 
     def block(self, reason: str, path: Path | None = None, code: str = "conflict") -> None:
         """Stop this change: a human must decide. Recorded as a critical finding too."""
-        self.blocked_reason = reason
+        self.record.blocked_reason = reason
         self.finding(code, "critical", path, reason)
 
     def move(self, source: Path, target: Path) -> None:
-        self.moved.append(Move(source, target))
+        self.record.moved.append(Move(source, target))
 
     def drop(self, path: Path | str, reason: str) -> None:
         shown = format_path(path) if isinstance(path, tuple) else path
-        self.dropped.append(Drop(shown, reason))
+        self.record.dropped.append(Drop(shown, reason))
 
     def manual(self, step: str) -> None:
-        if step not in self.manual_steps:
-            self.manual_steps.append(step)
+        if step not in self.record.manual_steps:
+            self.record.manual_steps.append(step)
 
     def line(self, path: Path) -> int | None:
         return self.doc.line_of(path)

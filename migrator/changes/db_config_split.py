@@ -91,7 +91,7 @@ def apply(ctx: ChangeContext) -> None:
         ctx.editor.replace_key(URL, "db", {name: "" for name in FIELDS}, quote='"')
         for name in FIELDS:
             ctx.move(URL, (*DB, name))
-        ctx.summary = (
+        ctx.did(
             "Replaced the empty `secrets.dbUrl` by empty `secrets.db` fields: beside an existing Secret, "
             f"charts {VERSION} to {facts.SECRET_DEFAULTS_EMPTY.since.previous_line()} refuse their own "
             "placeholder defaults for them."
@@ -109,7 +109,7 @@ def apply(ctx: ChangeContext) -> None:
                     f"No database {'name' if name == 'database' else name} is set, and the chart from "
                     f"{VERSION} requires `secrets.db.{name}`.",
                 )
-        ctx.summary = "Removed the empty `secrets.dbUrl`."
+        ctx.did("Removed the empty `secrets.dbUrl`.")
         return
     if not isinstance(url, str):
         ctx.type_error(URL, "a connection URL string such as postgresql://user:password@host:5432/db")
@@ -130,7 +130,7 @@ def apply(ctx: ChangeContext) -> None:
         if isinstance(current, dict) and all(str(current.get(k, "")) == fields[k] for k in FIELDS):
             ctx.editor.remove_key(URL)
             ctx.drop(URL, "it repeated the values already in `secrets.db`")
-            ctx.summary = "Removed `secrets.dbUrl`, which repeated `secrets.db`."
+            ctx.did("Removed `secrets.dbUrl`, which repeated `secrets.db`.")
             return
         ctx.block(
             "The file has both `secrets.dbUrl` and `secrets.db`, and they disagree. Decide which holds the "
@@ -165,7 +165,7 @@ def apply(ctx: ChangeContext) -> None:
     ctx.editor.replace_key(URL, "db", fields, quote=_quote_style(ctx))
     for name in FIELDS:
         ctx.move(URL, (*DB, name))
-    ctx.summary = "Split `secrets.dbUrl` into `secrets.db.username`, `password`, `host` and `database`."
+    ctx.did("Split `secrets.dbUrl` into `secrets.db.username`, `password`, `host` and `database`.")
 
 
 CHANGE = BreakingChange(

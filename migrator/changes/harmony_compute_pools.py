@@ -114,7 +114,7 @@ def apply(ctx: ChangeContext) -> None:
         for path in present:
             ctx.editor.remove_key(path)
             ctx.drop(path, "it repeated what `harmony.computePools` already says")
-        ctx.summary = "Removed the old harmony keys, which repeated `harmony.computePools`."
+        ctx.did("Removed the old harmony keys, which repeated `harmony.computePools`.")
         return
 
     if str(old_key) != new_key:
@@ -142,7 +142,7 @@ def apply(ctx: ChangeContext) -> None:
         ctx.drop(
             PARTITION, f"the chart derives the partition key from the pool name from {VERSION} (`{new_key}`)"
         )
-    ctx.summary = (
+    ctx.did(
         f"Replaced {', '.join(f'`harmony.{p[-1]}`' for p in present)} by one compute pool `{name}` with "
         f"{count} replica(s); harmony-level settings stay as defaults for every pool."
     )

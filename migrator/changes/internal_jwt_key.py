@@ -63,7 +63,7 @@ def apply(ctx: ChangeContext) -> None:
             "migrated file has it EMPTY for you to fill in; the assistant never makes up key material.",
         )
         ctx.manual(f"Fill in `secrets.auth.{KEY}`. {HOW}")
-        ctx.summary = f"Added an empty `secrets.auth.{KEY}` to fill in."
+        ctx.did(f"Added an empty `secrets.auth.{KEY}` to fill in.")
         return
     if ctx.get(PATH) in (None, ""):
         ctx.finding(

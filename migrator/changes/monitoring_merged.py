@@ -41,8 +41,7 @@ def apply(ctx: ChangeContext) -> None:
         )
         for step in STEPS:
             ctx.manual(step)
-        ctx.applied = True
-        ctx.summary = "Nothing to edit in the values; the monitoring release needs the manual steps."
+        ctx.applies_by_hand("Nothing to edit in the values; the monitoring release needs the manual steps.")
         return
     ctx.finding(
         "monitoring-uninstall",

@@ -214,7 +214,7 @@ def _move_creds(ctx: ChangeContext, found: dict[str, list[str]]) -> None:
             f"`secrets.s3Creds` goes to the control-plane, harmony and sandkasten pods; before, "
             f"{', '.join(f'`{c}`' for c in without)} had no S3 credentials of their own.",
         )
-    ctx.summary = (
+    ctx.did(
         f"Moved the S3 credentials from {', '.join(f'`{c}.extraEnvVars`' for c in found)} into "
         "`secrets.s3Creds`."
     )

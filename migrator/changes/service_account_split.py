@@ -198,14 +198,14 @@ def apply(ctx: ChangeContext) -> None:
             + ".",
         )
         fields = ", ".join(f"`{key}`" for key in moved)
-        ctx.summary = (
+        ctx.did(
             f"Moved the global `serviceAccount` ({fields}) into `controlPlane`, `harmony` and `sandkasten`."
         )
     else:
-        ctx.summary = "Removed the global `serviceAccount`, which set nothing the new accounts take."
+        ctx.did("Removed the global `serviceAccount`, which set nothing the new accounts take.")
     if removed_comments:
-        ctx.summary += (
-            f" Its {removed_comments} comment line{'s' if removed_comments != 1 else ''} went with it "
+        ctx.did(
+            f"Its {removed_comments} comment line{'s' if removed_comments != 1 else ''} went with it "
             "(they described the old keys)."
         )
 
