@@ -36,6 +36,7 @@ from typing import Any
 
 from migrator.chart import catalogue
 from migrator.chart.catalogue import ITEM
+from migrator.yaml.paths import TOP_LEVEL
 
 DRAFTS = {
     "2020-12": "https://json-schema.org/draft/2020-12/schema",
@@ -157,6 +158,6 @@ def validate(data: Any, version: str) -> list[str]:
     validator = Draft202012Validator(values_schema(version, allow=allow))
     out = []
     for error in sorted(validator.iter_errors(data), key=lambda e: [str(p) for p in e.absolute_path]):
-        where = catalogue.dotted(tuple(error.absolute_path)) or "(top level)"
+        where = catalogue.dotted(tuple(error.absolute_path)) or TOP_LEVEL
         out.append(f"{where}: {error.message}")
     return out

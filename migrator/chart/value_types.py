@@ -18,7 +18,7 @@ from __future__ import annotations
 from typing import Any, NamedTuple
 
 from migrator.report.model import Finding, type_word
-from migrator.yaml.paths import format_path
+from migrator.yaml.paths import describe_path
 
 # The scalar types: strict (no coercion), each also accepting null where it is optional.
 TEXT = "text"  # a string, not a number or boolean
@@ -168,10 +168,6 @@ _EXPECTED = {
 }
 
 
-def _format_path(parts: list[str | int]) -> str:
-    return format_path(tuple(parts)) or "(top level)"
-
-
 def _locate(values: Any, loc: tuple[Any, ...], missing: bool) -> tuple[list[str | int], Any]:
     """Follow an error location through the data, dropping the steps that are not keys.
 
@@ -214,7 +210,7 @@ def validate_values(values: dict[str, Any]) -> list[Finding]:
             entry["expected"].append(expected)
     findings: list[Finding] = []
     for key, entry in problems.items():
-        path = _format_path(list(key))
+        path = describe_path(key)
         if entry["missing"]:
             message = f"{path} is missing but required."
             if path.endswith(".name"):

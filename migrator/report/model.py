@@ -13,7 +13,7 @@ from typing import Any, Literal
 
 from migrator.report.secrets import mask_data
 from migrator.report.views import ReportViews
-from migrator.yaml.paths import Path, format_path
+from migrator.yaml.paths import Path, describe_path, format_path
 
 Severity = Literal["critical", "warning", "info"]
 # up-to-date: nothing to change and the target chart renders it; migrated: changed, and the target
@@ -101,7 +101,7 @@ class Finding:
         """The key, printed: `harmony.computePools[0].name`; "" when the finding is about no key."""
         if self.key is None:
             return ""
-        return format_path(self.key) or "(top level)"
+        return describe_path(self.key)
 
     def to_dict(self) -> dict[str, Any]:
         return {

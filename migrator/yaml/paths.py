@@ -29,6 +29,14 @@ def format_path(path: Path, prefix: str = "") -> str:
     return out
 
 
+TOP_LEVEL = "(top level)"  # how a message names the file's top level, the empty path
+
+
+def describe_path(path: Path) -> str:
+    """A path for a message: `harmony.computePools[0].name`, or "(top level)" for ()."""
+    return format_path(path) or TOP_LEVEL
+
+
 _PATH_PART = re.compile(r'\.?([^.\[\]]+)|\[(\d+)\]|\["(.*?)"\](?=\.|\[|$)')
 
 
