@@ -100,7 +100,7 @@ LISTED: list[Mutant] = [
     ),
     M(
         "mask-url-credentials-off",
-        "migrator/report/secrets.py",
+        "migrator/report/secrets/content.py",
         '    if "://" in text:\n        _url_spans(text, spans)',
         '    if "://" in text and False:\n        _url_spans(text, spans)',
         [CAUGHT, "tests/test_secrets.py"],
@@ -108,7 +108,7 @@ LISTED: list[Mutant] = [
     ),
     M(
         "mask-fallback-off",
-        "migrator/report/secrets.py",
+        "migrator/report/secrets/text.py",
         '        return ("\\ufeff" if bom else "") + _mask_lines_fallback(body)',
         "        return text",
         [CAUGHT, "tests/test_secrets.py"],
@@ -116,7 +116,7 @@ LISTED: list[Mutant] = [
     ),
     M(
         "mask-drops-anchors",
-        "migrator/report/secrets.py",
+        "migrator/report/secrets/text.py",
         "    if not node.anchor and not node.tag:\n        return line, col",
         "    if True:\n        return line, col",
         [CAUGHT, "tests/test_secrets.py"],
@@ -424,7 +424,7 @@ LISTED: list[Mutant] = [
     ),
     M(
         "mask-secret-section-in-doubt",
-        "migrator/report/secrets.py",
+        "migrator/report/secrets/names.py",
         'return ctx == SECRET_CTX and kind == PLAIN and "://" not in value and value.lower() not in _FLAGS',
         "return False",
         ["tests/test_secrets.py"],
@@ -701,7 +701,7 @@ FRESH: list[Mutant] = [
     ),
     M(
         "fresh-mask-env-value",
-        "migrator/report/secrets.py",
+        "migrator/report/secrets/data.py",
         "            for key, sub in item.items():\n"
         '                sub_kind = key_kind(env) if key == "value" and env is not None else _kind_of(key)',
         "            for key, sub in item.items():\n                sub_kind = _kind_of(key)",
@@ -725,7 +725,7 @@ FRESH: list[Mutant] = [
     ),
     M(
         "fresh-mask-existing-secret-name",
-        "migrator/report/secrets.py",
+        "migrator/report/secrets/names.py",
         'if words[0] == "existing" or last in _REF_LAST or "pull" in words:',
         'if last in _REF_LAST or "pull" in words:',
         ["tests/test_secrets.py"],
