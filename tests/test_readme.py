@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from migrator.changes.registry import all_changes
-from migrator.report.codes import CODES
+from migrator.changes.registry import all_changes, all_codes
+
+CODES = all_codes()
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -6,7 +6,7 @@ Two sections of README.md are not written by hand, each between its marker comme
   (`migrator.changes.registry.all_changes()`): version, id, title, what the assistant does,
   the steps left by hand, the opt-in rewrites and the upgrade guide's section;
 - `codes`: the finding codes with their severities and meaning, from
-  `migrator/report/codes.py`.
+  `migrator.changes.registry.all_codes()` (the pipeline's, then each change's own).
 
     python -m tools.readme          # rewrite the sections in README.md
     python -m tools.readme --check  # exit 1 when README.md is stale (tests/test_readme.py)
@@ -25,8 +25,10 @@ if str(ROOT) not in sys.path:  # `python tools/readme.py` as well as `python -m 
     sys.path.insert(0, str(ROOT))
 
 from migrator.changes.change import BreakingChange  # noqa: E402
-from migrator.changes.registry import all_changes  # noqa: E402
-from migrator.report.codes import CODES, Code  # noqa: E402
+from migrator.changes.registry import all_changes, all_codes  # noqa: E402
+from migrator.report.codes import Code  # noqa: E402
+
+CODES = all_codes()
 
 README = ROOT / "README.md"
 # The chart's upgrade guide (the same address as the web app's links, webui/verdict.py).

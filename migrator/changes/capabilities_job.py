@@ -15,7 +15,7 @@ Finding codes:
 
 from __future__ import annotations
 
-from migrator.changes.context import BreakingChange, ChangeContext, facts, is_empty
+from migrator.changes.context import BreakingChange, ChangeContext, Code, facts, is_empty
 
 VERSION = "0.38.3"
 OPTION = "capabilities-job"
@@ -136,4 +136,24 @@ CHANGE = BreakingChange(
     apply=apply,
     severity="info",
     options=(OPTION,),
+    codes=(
+        Code(
+            "capabilities-default-changed",
+            ("warning", "info"),
+            "A pool without `capabilities` takes the chart's default, which changes at 0.38.3 (the JOB "
+            "form); a warning when the upgrade crosses 0.38.3, information when the keys cannot tell.",
+        ),
+        Code(
+            "capabilities-job-offered",
+            ("info",),
+            "A pool names TRAINING or EVALUATION, deprecated in favour of JOB from 0.38.3; the option "
+            "`--opt capabilities-job` rewrites it.",
+        ),
+        Code(
+            "capabilities-job-widened",
+            ("info",),
+            "The rewrite to JOB widened a pool that took only training or only evaluation work: JOB "
+            "covers both.",
+        ),
+    ),
 )

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from migrator.report.codes import Code
 from migrator.versions import Version
 from migrator.yaml.paths import has_path
 
@@ -37,6 +38,9 @@ class BreakingChange:
     # The section of the chart's upgrade guide (UPGRADE.md) on this change: its heading's anchor
     # and the heading's words; None for a change the guide does not describe.
     guide_section: tuple[str, str] | None = None
+    # The finding codes only this change emits, with their severities and meaning (the codes every
+    # change can emit are in migrator/report/codes.py).
+    codes: tuple[Code, ...] = ()
 
     @property
     def parsed_version(self) -> Version:

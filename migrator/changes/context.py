@@ -16,6 +16,7 @@ from migrator.changes.change import BreakingChange
 from migrator.chart import facts
 from migrator.chart.names import pool_key, service_account_name
 from migrator.chart.preview import is_empty
+from migrator.report.codes import Code
 from migrator.report.model import (
     RELEASE,
     Detection,
@@ -34,6 +35,7 @@ __all__ = [
     "RELEASE",
     "BreakingChange",
     "ChangeContext",
+    "Code",
     "Keep",
     "Path",
     "Version",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import parse_qsl, unquote, urlsplit
 
-from migrator.changes.context import BreakingChange, ChangeContext, facts
+from migrator.changes.context import BreakingChange, ChangeContext, Code, facts
 
 VERSION = "0.18.0"
 URL = ("secrets", "dbUrl")
@@ -198,4 +198,30 @@ CHANGE = BreakingChange(
     old_keys=("secrets.dbUrl",),
     new_keys=("secrets.db",),
     severity="critical",
+    codes=(
+        Code(
+            "db-url-unparseable",
+            ("critical",),
+            "`secrets.dbUrl` is not a PostgreSQL URL that can be split into user, password, host and "
+            "database, so the split is left to you (blocked).",
+        ),
+        Code(
+            "db-url-params-dropped",
+            ("warning",),
+            "The database URL had parameters (such as `sslmode`) that the new `secrets.db` fields have no "
+            "place for; they are not carried over.",
+        ),
+        Code(
+            "db-password-missing",
+            ("critical",),
+            "No database password is set and the chart requires `secrets.db.password`: the migrated file "
+            "has it empty for you to fill in.",
+        ),
+        Code(
+            "db-database-missing",
+            ("critical",),
+            "No database name is set and the chart requires `secrets.db.database`: the migrated file has "
+            "it empty for you to fill in.",
+        ),
+    ),
 )

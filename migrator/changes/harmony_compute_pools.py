@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from migrator.changes.context import BreakingChange, ChangeContext, Keep, facts, pool_key
+from migrator.changes.context import BreakingChange, ChangeContext, Code, Keep, facts, pool_key
 
 VERSION = "0.25.0"  # the upgrade guide's label; chart 0.24.0 already has the layout (CHART.md)
 HARMONY = ("harmony",)
@@ -186,4 +186,19 @@ CHANGE = BreakingChange(
     old_keys=("harmony.replicaCount", "harmony.group", "harmony.partitionKey"),
     new_keys=("harmony.computePools",),
     severity="warning",
+    codes=(
+        Code(
+            "partition-key-changed",
+            ("warning",),
+            "The harmony workers' partition key changes with the move to compute pools (it is derived "
+            "from the pool name), so the workers register under a new partition after the upgrade.",
+        ),
+        Code(
+            "legacy-compute-pool",
+            ("warning", "info"),
+            "The old `harmony.computePool` list or top-level `autoscaling` is ignored from 0.25.0: a "
+            "warning when it still deploys something (extra pools, enabled autoscaling) that stops, "
+            "information when it can simply be deleted.",
+        ),
+    ),
 )

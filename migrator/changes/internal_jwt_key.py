@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from migrator.changes.context import BreakingChange, ChangeContext, get_in
+from migrator.changes.context import BreakingChange, ChangeContext, Code, get_in
 
 VERSION = "0.48.0"
 AUTH = ("secrets", "auth")
@@ -100,4 +100,12 @@ CHANGE = BreakingChange(
     new_keys=("secrets.auth.internalJwtPrivateKeyV4Base64",),
     severity="critical",
     needs=_needs,
+    codes=(
+        Code(
+            "internal-jwt-key-missing",
+            ("critical",),
+            "`secrets.auth.internalJwtPrivateKeyV4Base64` is required from 0.48.0 and the assistant never "
+            "makes up key material: the migrated file has it empty for you to fill in.",
+        ),
+    ),
 )

@@ -10,7 +10,7 @@ Finding codes:
 
 from __future__ import annotations
 
-from migrator.changes.context import RELEASE, BreakingChange, ChangeContext
+from migrator.changes.context import RELEASE, BreakingChange, ChangeContext, Code
 
 VERSION = "0.38.0"
 LGTM = ("lgtm",)
@@ -72,4 +72,13 @@ CHANGE = BreakingChange(
     apply=apply,
     new_keys=("lgtm",),
     severity="warning",
+    codes=(
+        Code(
+            "monitoring-uninstall",
+            ("warning", "info"),
+            "The separate `monitoring` chart is merged into this one as `lgtm` from 0.38.0: uninstall the "
+            "old monitoring release (its volume data is not carried over); a warning when the file's keys "
+            "prove the upgrade crosses 0.38.0, information when they cannot tell.",
+        ),
+    ),
 )

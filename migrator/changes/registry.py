@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+from dataclasses import replace
 from functools import cache
 
 from migrator.changes.change import BreakingChange
 from migrator.chart.catalogue import ITEM, catalogue_path
+from migrator.report.codes import CODES, Code
 from migrator.yaml.paths import split_dotted
 
 # The modules of this package that are not changes.
@@ -38,6 +40,19 @@ def all_changes() -> tuple[BreakingChange, ...]:
     if len(ids) != len(set(ids)):
         raise RuntimeError(f"two registered changes share an id: {sorted(ids)}")
     return tuple(sorted(found, key=lambda c: (c.parsed_version, c.id)))
+
+
+@cache
+def all_codes() -> tuple[Code, ...]:
+    """Every finding code: the pipeline's (migrator/report/codes.py), then each change's own."""
+    own = tuple(replace(code, sources=(change.id,)) for change in all_changes() for code in change.codes)
+    found = CODES + own
+    names = [c.code for c in found]
+    if len(names) != len(set(names)):
+        raise RuntimeError(
+            f"a finding code is declared twice: {sorted(n for n in names if names.count(n) > 1)}"
+        )
+    return found
 
 
 def known_targets() -> list[str]:

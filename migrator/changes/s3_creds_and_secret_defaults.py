@@ -26,7 +26,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from migrator.changes.context import BreakingChange, ChangeContext, Keep, format_path
+from migrator.changes.context import BreakingChange, ChangeContext, Code, Keep, format_path
 
 VERSION = "0.42.0"
 OPTION = "s3-creds-move"
@@ -273,4 +273,42 @@ CHANGE = BreakingChange(
     new_keys=("secrets.s3Creds", "secrets.existingS3CredsSecret"),
     severity="critical",
     options=(OPTION,),
+    codes=(
+        Code(
+            "secret-default-removed",
+            ("critical", "warning"),
+            "A required secret is not set, and from 0.42.0 the chart no longer fills in a placeholder "
+            "for it: critical (set it), except the OIDC provider list, a warning (no one can sign in "
+            "through SSO).",
+        ),
+        Code(
+            "secret-empty",
+            ("critical", "warning"),
+            "A required secret is empty: critical (the chart requires a value from 0.42.0), except the "
+            "OIDC provider list, a warning (no one can sign in through SSO).",
+        ),
+        Code(
+            "secret-placeholder",
+            ("critical",),
+            "A secret still holds the chart's old placeholder value, which cannot work: set the real value.",
+        ),
+        Code(
+            "s3-creds-move",
+            ("info",),
+            "S3 credentials are given as environment variables in `extraEnvVars`; from 0.42.0 they belong "
+            "in `secrets.s3Creds`, and the option `--opt s3-creds-move` moves them.",
+        ),
+        Code(
+            "s3-creds-conflict",
+            ("warning",),
+            "The S3 credentials could not be moved into `secrets.s3Creds` (an existing S3 Secret takes "
+            "precedence, or the components give different values): nothing was moved.",
+        ),
+        Code(
+            "s3-creds-widened",
+            ("info",),
+            "After the move, `secrets.s3Creds` reaches the control-plane, harmony and sandkasten pods, "
+            "including components that had no S3 credentials of their own before.",
+        ),
+    ),
 )

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from migrator.changes.context import BreakingChange, ChangeContext, Keep, facts, service_account_name
+from migrator.changes.context import BreakingChange, ChangeContext, Code, Keep, facts, service_account_name
 
 VERSION = "0.30.0"
 GLOBAL = ("serviceAccount",)
@@ -249,4 +249,37 @@ CHANGE = BreakingChange(
     old_keys=("serviceAccount",),
     new_keys=("controlPlane.serviceAccount", "harmony.serviceAccount", "sandkasten.serviceAccount"),
     severity="warning",
+    codes=(
+        Code(
+            "iam-binding-update",
+            ("critical",),
+            "The global service account carries a cloud IAM binding (IRSA, GKE workload identity); from "
+            "0.30.0 the pods run as per-component accounts, which lose the cloud permissions until the "
+            "binding names them.",
+        ),
+        Code(
+            "service-account-automount-dropped",
+            ("warning", "info"),
+            "`serviceAccount.automount` is gone from 0.30.0 and the new accounts always mount the API "
+            "token: a warning when it was `false` (the pods now get a token they did not have).",
+        ),
+        Code(
+            "service-account-kept",
+            ("info",),
+            "The components keep running as the service account the file names, so the RBAC and cloud "
+            "IAM bindings that name it keep working.",
+        ),
+        Code(
+            "service-account-name-ignored",
+            ("critical", "warning"),
+            "The target chart ignores the service account name the file sets and the pods run as "
+            "generated names: critical when nothing creates those accounts (the pods cannot start), a "
+            "warning when the chart creates them.",
+        ),
+        Code(
+            "service-account-names",
+            ("info",),
+            "The service accounts the control plane, harmony and sandkasten pods run as at the target chart.",
+        ),
+    ),
 )

@@ -1,7 +1,11 @@
-"""Every finding code the assistant emits: its usual severity (or severities) and what it means.
+"""The finding codes of the pipeline: their usual severity (or severities) and what they mean.
 
-A finding's `code` is stable (tests, scripts and fixtures key on it); this catalogue is the one
-list of them, as data, for the README (`make docs`) and any face that explains a code.
+A finding's `code` is stable (tests, scripts and fixtures key on it). The codes only one
+breaking change emits are declared with that change (`BreakingChange.codes`, in its module);
+these are the others: the keys, the values check, the pool preview, the render proof, the
+ledger, the engine, and the ones every change can emit through its context.
+`migrator.changes.registry.all_codes()` is the whole list, for the README (`make docs`) and
+any face that explains a code.
 `tests/test_codes.py` fails when the sources emit a code missing here (it reads them with `ast`),
 when a fixture or a corpus report shows a code or a severity missing here, or when an entry
 here is no longer emitted anywhere.
@@ -34,7 +38,9 @@ class Code:
     code: str
     severities: tuple[Severity, ...]  # most severe first
     meaning: str  # one sentence for users
-    sources: tuple[str, ...]  # change ids, or keys of SOURCES
+    # change ids, or keys of SOURCES; a change's own codes (BreakingChange.codes) leave it empty and
+    # the registry names the change
+    sources: tuple[str, ...] = ()
 
 
 CODES: tuple[Code, ...] = (
@@ -82,162 +88,6 @@ CODES: tuple[Code, ...] = (
         "The settings come from an existing Secret of yours, and the new chart reads other keys from "
         "it: the file is right, but the deployment fails until you change the Secret (needs input).",
         ("db-config-split", "internal-jwt-key"),
-    ),
-    Code(
-        "db-url-unparseable",
-        ("critical",),
-        "`secrets.dbUrl` is not a PostgreSQL URL that can be split into user, password, host and "
-        "database, so the split is left to you (blocked).",
-        ("db-config-split",),
-    ),
-    Code(
-        "db-url-params-dropped",
-        ("warning",),
-        "The database URL had parameters (such as `sslmode`) that the new `secrets.db` fields have no "
-        "place for; they are not carried over.",
-        ("db-config-split",),
-    ),
-    Code(
-        "db-password-missing",
-        ("critical",),
-        "No database password is set and the chart requires `secrets.db.password`: the migrated file "
-        "has it empty for you to fill in.",
-        ("db-config-split",),
-    ),
-    Code(
-        "db-database-missing",
-        ("critical",),
-        "No database name is set and the chart requires `secrets.db.database`: the migrated file has "
-        "it empty for you to fill in.",
-        ("db-config-split",),
-    ),
-    Code(
-        "partition-key-changed",
-        ("warning",),
-        "The harmony workers' partition key changes with the move to compute pools (it is derived "
-        "from the pool name), so the workers register under a new partition after the upgrade.",
-        ("harmony-compute-pools",),
-    ),
-    Code(
-        "legacy-compute-pool",
-        ("warning", "info"),
-        "The old `harmony.computePool` list or top-level `autoscaling` is ignored from 0.25.0: a "
-        "warning when it still deploys something (extra pools, enabled autoscaling) that stops, "
-        "information when it can simply be deleted.",
-        ("harmony-compute-pools",),
-    ),
-    Code(
-        "iam-binding-update",
-        ("critical",),
-        "The global service account carries a cloud IAM binding (IRSA, GKE workload identity); from "
-        "0.30.0 the pods run as per-component accounts, which lose the cloud permissions until the "
-        "binding names them.",
-        ("service-account-split",),
-    ),
-    Code(
-        "service-account-automount-dropped",
-        ("warning", "info"),
-        "`serviceAccount.automount` is gone from 0.30.0 and the new accounts always mount the API "
-        "token: a warning when it was `false` (the pods now get a token they did not have).",
-        ("service-account-split",),
-    ),
-    Code(
-        "service-account-kept",
-        ("info",),
-        "The components keep running as the service account the file names, so the RBAC and cloud "
-        "IAM bindings that name it keep working.",
-        ("service-account-split",),
-    ),
-    Code(
-        "service-account-name-ignored",
-        ("critical", "warning"),
-        "The target chart ignores the service account name the file sets and the pods run as "
-        "generated names: critical when nothing creates those accounts (the pods cannot start), a "
-        "warning when the chart creates them.",
-        ("service-account-split",),
-    ),
-    Code(
-        "service-account-names",
-        ("info",),
-        "The service accounts the control plane, harmony and sandkasten pods run as at the target chart.",
-        ("service-account-split",),
-    ),
-    Code(
-        "monitoring-uninstall",
-        ("warning", "info"),
-        "The separate `monitoring` chart is merged into this one as `lgtm` from 0.38.0: uninstall the "
-        "old monitoring release (its volume data is not carried over); a warning when the file's keys "
-        "prove the upgrade crosses 0.38.0, information when they cannot tell.",
-        ("monitoring-merged",),
-    ),
-    Code(
-        "capabilities-default-changed",
-        ("warning", "info"),
-        "A pool without `capabilities` takes the chart's default, which changes at 0.38.3 (the JOB "
-        "form); a warning when the upgrade crosses 0.38.3, information when the keys cannot tell.",
-        ("capabilities-job",),
-    ),
-    Code(
-        "capabilities-job-offered",
-        ("info",),
-        "A pool names TRAINING or EVALUATION, deprecated in favour of JOB from 0.38.3; the option "
-        "`--opt capabilities-job` rewrites it.",
-        ("capabilities-job",),
-    ),
-    Code(
-        "capabilities-job-widened",
-        ("info",),
-        "The rewrite to JOB widened a pool that took only training or only evaluation work: JOB covers both.",
-        ("capabilities-job",),
-    ),
-    Code(
-        "secret-default-removed",
-        ("critical", "warning"),
-        "A required secret is not set, and from 0.42.0 the chart no longer fills in a placeholder "
-        "for it: critical (set it), except the OIDC provider list, a warning (no one can sign in "
-        "through SSO).",
-        ("s3-creds-and-secret-defaults",),
-    ),
-    Code(
-        "secret-empty",
-        ("critical", "warning"),
-        "A required secret is empty: critical (the chart requires a value from 0.42.0), except the "
-        "OIDC provider list, a warning (no one can sign in through SSO).",
-        ("s3-creds-and-secret-defaults",),
-    ),
-    Code(
-        "secret-placeholder",
-        ("critical",),
-        "A secret still holds the chart's old placeholder value, which cannot work: set the real value.",
-        ("s3-creds-and-secret-defaults",),
-    ),
-    Code(
-        "s3-creds-move",
-        ("info",),
-        "S3 credentials are given as environment variables in `extraEnvVars`; from 0.42.0 they belong "
-        "in `secrets.s3Creds`, and the option `--opt s3-creds-move` moves them.",
-        ("s3-creds-and-secret-defaults",),
-    ),
-    Code(
-        "s3-creds-conflict",
-        ("warning",),
-        "The S3 credentials could not be moved into `secrets.s3Creds` (an existing S3 Secret takes "
-        "precedence, or the components give different values): nothing was moved.",
-        ("s3-creds-and-secret-defaults",),
-    ),
-    Code(
-        "s3-creds-widened",
-        ("info",),
-        "After the move, `secrets.s3Creds` reaches the control-plane, harmony and sandkasten pods, "
-        "including components that had no S3 credentials of their own before.",
-        ("s3-creds-and-secret-defaults",),
-    ),
-    Code(
-        "internal-jwt-key-missing",
-        ("critical",),
-        "`secrets.auth.internalJwtPrivateKeyV4Base64` is required from 0.48.0 and the assistant never "
-        "makes up key material: the migrated file has it empty for you to fill in.",
-        ("internal-jwt-key",),
     ),
     # -- the names and the pool preview ----------------------------------------------------------
     Code(
@@ -437,11 +287,3 @@ CODES: tuple[Code, ...] = (
         ("engine",),
     ),
 )
-
-BY_CODE: dict[str, Code] = {c.code: c for c in CODES}
-
-
-def meaning(code: str) -> str | None:
-    """The one-sentence meaning of a finding code (None for a code the catalogue lacks)."""
-    entry = BY_CODE.get(code)
-    return entry.meaning if entry else None
