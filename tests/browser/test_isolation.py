@@ -155,6 +155,13 @@ def _settled_rss(server, seconds: float = 3.0) -> int:
     return min(readings)
 
 
+# What the server may still hold of what the sessions took, once they closed. Measured over seven runs
+# of this test on a shared 2-core machine: 4%, 11%, 17%, 28%, 29%, 29% and 37% (glibc's and Python's
+# allocators keep fragments of it, however it is trimmed); sessions that kept their files would hold
+# all of it. 30% made the test fail one run in seven.
+HELD_AT_MOST = 0.5
+
+
 def test_memory_goes_back_down_after_sessions_close(session_on, server_factory, capsys):
     ttl = 2  # seconds a closed session is kept for a reconnect (server.disconnectedSessionTTL)
     server = server_factory(args=("--server.disconnectedSessionTTL", str(ttl)))
@@ -187,7 +194,7 @@ def test_memory_goes_back_down_after_sessions_close(session_on, server_factory, 
     deadline = time.monotonic() + 2 * analysis.HOUSEKEEPING_SECONDS + 5
     while time.monotonic() < deadline:
         after = _settled_rss(server, 2.0)
-        if after - before < (during - before) * 0.3:
+        if after - before < (during - before) * HELD_AT_MOST:
             break
     with capsys.disabled():
         print(
@@ -197,8 +204,9 @@ def test_memory_goes_back_down_after_sessions_close(session_on, server_factory, 
             f"({(after - before) / max(during - before, 1):.0%} of what they took is still held)"
         )
     assert during - before > 100 * mib, "the sessions did not hold their files: the test measures nothing"
-    # Near the baseline: what is still held is the allocator's fragments, not the sessions' files.
-    assert after - before < (during - before) * 0.3
+    # Well below what they took: what is still held is the allocator's fragments, not the sessions'
+    # files (which would keep it near 100%).
+    assert after - before < (during - before) * HELD_AT_MOST
 
 
 def _poke(session_on, url: str) -> None:
