@@ -295,29 +295,6 @@ def _preview_and_validate(report: Report, doc: Document, target: Version) -> Non
     report.findings += [_with_line(f, doc) for f in findings]
 
 
-# (the finding that says it best, the one that would say it again at the same key or under it)
-_SAYS_IT_ALREADY = (("invalid-pool", "invalid-value"), ("capabilities-job-offered", "deprecated-capability"))
-
-
-def _one_word_per_cause(findings: list[Finding]) -> list[Finding]:
-    """Leave out a finding another one already makes about the same key (e.g. a pool entry
-    that is no mapping is `invalid-pool`; its type error adds nothing)."""
-    out = []
-    for f in findings:
-        said = any(
-            other.code == better
-            and f.key is not None
-            and other.key is not None
-            and f.key[: len(other.key)] == other.key
-            for better, worse in _SAYS_IT_ALREADY
-            if f.code == worse
-            for other in findings
-        )
-        if not said:
-            out.append(f)
-    return out
-
-
 def _change_line(finding: Finding, original: Document, migrated: Document | None) -> Finding:
     """The line of a change's finding: in the input where its key is, else where the change put it."""
     key = finding.key

@@ -15,7 +15,6 @@ import json
 import re
 import subprocess
 import sys
-import tarfile
 import textwrap
 import zipfile
 from dataclasses import replace
@@ -28,6 +27,7 @@ import migrator
 from migrator.chart import packages
 from migrator.errors import InputError
 from migrator.report.model import ChartFit, Detection, Finding, Report
+from tests.samples import PLANTED, PLANTED_VALUES, VISIBLE, relabelled_package
 from webui import analysis, files, report_view, triage, verdict
 from webui import downloads as download_offers
 from webui import text as webtext
@@ -50,69 +50,6 @@ TIMEOUT = 120
 
 # Distinct fake secrets, one of each kind the page must never show while masked, and two
 # values under `secrets:` that are not secrets and must be shown (tests/browser plants the same).
-PLANTED = {
-    "URL password with a quote": "antURLpass",
-    "Sentry DSN key": "plantDSNkey0123456789",
-    "env-list token": "plantAPItokenValue",
-    "TLS private key": "MIIplantTLSprivatekey",
-    "secrets.db.password": "plantDBpassword",
-}
-VISIBLE = {"database host": "db-host-visible.internal", "bucket URL": "s3://bucket-visible/registry"}
-PLANTED_VALUES = textwrap.dedent(
-    """\
-    controlPlane:
-      rootUrl: https://adaptive.example.com
-    minio:
-      extraEnvVars:
-        - name: REDIS_URL
-          value: "redis://app:pl'antURLpass@redis.internal:6379/0"
-        - name: SENTRY_DSN
-          value: "https://plantDSNkey0123456789@o1.ingest.sentry.io/42"
-        - name: API_TOKEN
-          value: "plantAPItokenValue"
-    harmony:
-      computePools:
-        - name: gpu
-          replicas: 1
-    extraObjects:
-      - apiVersion: v1
-        kind: Secret
-        metadata:
-          name: extra-tls
-        type: kubernetes.io/tls
-        stringData:
-          tls.crt: |
-            -----BEGIN CERTIFICATE-----
-            MIIcertificatePublicPart
-            -----END CERTIFICATE-----
-          tls.key: |
-            -----BEGIN PRIVATE KEY-----
-            MIIplantTLSprivatekey
-            -----END PRIVATE KEY-----
-    secrets:
-      db:
-        username: app
-        password: "plantDBpassword"
-        host: db-host-visible.internal:5432
-        database: adaptive
-      modelRegistryUrl: s3://bucket-visible/registry
-      sharedDirectoryUrl: s3://bucket-visible/shared
-      cookiesSecret: plantCookieSecretValue
-      auth:
-        internalJwtPrivateKeyV4Base64: plantJwtKeyValue
-        oidc:
-          providers:
-            - key: google
-              name: Google
-              issuer_url: https://accounts.google.com
-              client_id: plant-client-id
-              client_secret: plantClientSecret
-              scopes: [email, profile]
-              pkce: true
-              allow_sign_up: true
-              require_email_verified: true
-    """
-).encode()
 
 
 def new_app() -> AppTest:
@@ -534,28 +471,10 @@ def test_helm_get_values_output_is_accepted_and_the_header_noted():
 # -- a chart package of the user's own
 
 
-def _package(version: str, extra_template: str | None = None) -> bytes:
-    """A copy of the newest shipped package, relabelled `version` (and with one more template)."""
-    shipped = io.BytesIO(packages.shipped(packages.newest_version()).data)
-    out = io.BytesIO()
-    with tarfile.open(fileobj=shipped, mode="r:gz") as source, tarfile.open(fileobj=out, mode="w:gz") as dest:
-        for member in source.getmembers():
-            data = source.extractfile(member).read() if member.isfile() else None
-            if member.name == "adaptive/Chart.yaml":
-                data = re.sub(rb"(?m)^version:.*$", f"version: {version}".encode(), data)
-                member.size = len(data)
-            dest.addfile(member, io.BytesIO(data) if data is not None else None)
-        if extra_template is not None:
-            info = tarfile.TarInfo("adaptive/templates/extra.yaml")
-            info.size = len(extra_template.encode())
-            dest.addfile(info, io.BytesIO(extra_template.encode()))
-    return out.getvalue()
-
-
 def test_a_chart_package_of_ones_own_is_the_target():
     at = new_app()
     at.file_uploader(key="up_chart").set_value(
-        ("adaptive-0.49.0.tgz", _package("0.49.0"), "application/gzip")
+        ("adaptive-0.49.0.tgz", relabelled_package("0.49.0"), "application/gzip")
     )
     at.run()
     assert any("chart 0\\.49\\.0" in s.value for s in at.success)

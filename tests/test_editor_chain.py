@@ -13,33 +13,19 @@ from pathlib import Path
 import pytest
 
 import migrator.engine as engine
-from migrator.changes.change import BreakingChange
 from migrator.changes.context import ChangeContext
 from migrator.report.model import ChartFit
 from migrator.yaml.document import Document
 from migrator.yaml.editor import EditError, Editor, NeedsFlush
 from migrator.yaml.paths import parse_path
 from migrator.yaml.render import Keep
+from tests.samples import synthetic_change
 
 TEXT = "a:\n  x: 1  # the x\n  k: 2\nb:\n  z: 3\nc: 4\n"
 
 
 def _synthetic_fit(data: object) -> ChartFit:
     return ChartFit(True, "a synthetic chain of changes on a tiny file")
-
-
-def _change(change_id: str, version: str, apply) -> BreakingChange:  # type: ignore[no-untyped-def]
-    return BreakingChange(
-        id=change_id,
-        version=version,
-        title=change_id,
-        explanation="",
-        automated="",
-        manual_steps=(),
-        example_before="",
-        example_after="",
-        apply=apply,
-    )
 
 
 def test_rewritten_path_needs_a_flush_and_rollback_restores_everything() -> None:
@@ -107,7 +93,10 @@ def test_a_change_that_needs_rewritten_positions_runs_again_after_a_flush(monkey
         calls.append("extend")
         ctx.editor.add_key(("a", "w"), "u", 5)
 
-    changes = (_change("create-w", "0.17.0", create_w), _change("extend-w", "0.18.0", extend_w))
+    changes = (
+        synthetic_change("create-w", "0.17.0", create_w),
+        synthetic_change("extend-w", "0.18.0", extend_w),
+    )
     monkeypatch.setattr(engine, "all_changes", lambda: changes)
     monkeypatch.setattr(engine, "fit", _synthetic_fit)  # the tiny file is no chart's values
     report = engine.analyze(TEXT, target="0.18.0", prove_with_helm=False)
@@ -124,7 +113,10 @@ def test_a_blocked_change_leaves_no_edit_behind(monkeypatch) -> None:
     def harmless(ctx: ChangeContext) -> None:
         ctx.editor.remove_key(("a", "k"))
 
-    changes = (_change("blocks", "0.17.0", edit_then_block), _change("edits", "0.18.0", harmless))
+    changes = (
+        synthetic_change("blocks", "0.17.0", edit_then_block),
+        synthetic_change("edits", "0.18.0", harmless),
+    )
     monkeypatch.setattr(engine, "all_changes", lambda: changes)
     monkeypatch.setattr(engine, "fit", _synthetic_fit)  # the tiny file is no chart's values
     report = engine.analyze(TEXT, target="0.18.0", prove_with_helm=False)
@@ -140,7 +132,7 @@ def test_a_wrong_edit_found_at_the_end_is_pinned_on_its_change(monkeypatch) -> N
         ctx.editor.remove_key(("c",))
         ctx.editor._update((), lambda m: m.__setitem__("c", 99))  # data and text now disagree
 
-    changes = (_change("fine", "0.17.0", fine), _change("wrong", "0.18.0", wrong))
+    changes = (synthetic_change("fine", "0.17.0", fine), synthetic_change("wrong", "0.18.0", wrong))
     monkeypatch.setattr(engine, "all_changes", lambda: changes)
     monkeypatch.setattr(engine, "fit", _synthetic_fit)  # the tiny file is no chart's values
     report = engine.analyze(TEXT, target="0.18.0", prove_with_helm=False)

@@ -12,7 +12,6 @@ from pathlib import Path
 import pytest
 
 import migrator.engine as engine
-from migrator.changes.change import BreakingChange
 from migrator.changes.context import ChangeContext
 from migrator.chart import ledger
 from migrator.chart.proof import conclude
@@ -23,6 +22,7 @@ from migrator.report.model import Detection, PlaceholderValue, RenderProof, Repo
 from migrator.yaml.document import Document
 from migrator.yaml.editor import EditError, Editor
 from migrator.yaml.render import Keep
+from tests.samples import synthetic_change
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "changes"
 IRSA = {"eks.amazonaws.com/role-arn": "arn:aws:iam::123456789012:role/adaptive"}
@@ -79,20 +79,6 @@ def test_the_oldest_old_key_caps_the_detected_range() -> None:
     assert (detection.low, detection.high, detection.conflict) == ("0.38.0", "0.24.0", True)
 
 
-def _change(change_id: str, version: str, apply) -> BreakingChange:  # type: ignore[no-untyped-def]
-    return BreakingChange(
-        id=change_id,
-        version=version,
-        title=change_id,
-        explanation="",
-        automated="",
-        manual_steps=(),
-        example_before="",
-        example_after="",
-        apply=apply,
-    )
-
-
 def test_a_change_run_again_after_a_flush_gives_lines_of_the_file_as_given(monkeypatch) -> None:
     text = (
         "harmony:\n  group: gpu\n  gpusPerReplica: 8\n"
@@ -109,7 +95,7 @@ def test_a_change_run_again_after_a_flush_gives_lines_of_the_file_as_given(monke
         ctx.doc.inline_comment(("harmony", "computePools"))  # rewritten text: the chain flushes first
         ctx.finding("port-noted", "info", ("controlPlane", "servicePort"), "noted")
 
-    changes = (_change("pools", "0.17.0", pools), _change("later", "0.18.0", later))
+    changes = (synthetic_change("pools", "0.17.0", pools), synthetic_change("later", "0.18.0", later))
     monkeypatch.setattr(engine, "all_changes", lambda: changes)
     report = engine.analyze(text, target="0.18.0", prove_with_helm=False)
     assert runs == ["later", "later"]  # it ran again on the flushed text, where servicePort is line 8

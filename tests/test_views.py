@@ -272,4 +272,6 @@ def test_a_report_built_otherwise_gets_views_of_its_texts() -> None:
     assert report.migrated_yaml_shown() == mask_yaml_text(report.migrated_yaml)
     bare = ReportViews("a: 1\n", "a: 2\n")
     assert bare.structure() == [{"kind": "changed", "path": "a", "old": 1, "new": 2}]
-    assert jobs.structure_view("a: 1\n", "a: 2\n", reveal=True) == bare.structure(reveal=True)
+    assert jobs.structure_view("a: 1\n", "a: 2\n", reveal=True) == [
+        {"kind": "changed", "path": "a", "old": 1, "new": 2}
+    ]

@@ -28,7 +28,7 @@ from migrator.report.model import (
 )
 from migrator.versions import Version
 from migrator.yaml.editor import DocumentView, Editor
-from migrator.yaml.paths import Path, format_path, get_in
+from migrator.yaml.paths import Path, format_path, get_in, has_path
 from migrator.yaml.render import Keep
 
 __all__ = [
@@ -46,8 +46,6 @@ __all__ = [
     "pool_key",
     "service_account_name",
 ]
-
-_MISSING = object()
 
 
 @dataclass
@@ -105,7 +103,7 @@ class ChangeContext:
         return get_in(self.editor.base, path, default)
 
     def has(self, path: Path) -> bool:
-        return get_in(self.editor.base, path, _MISSING) is not _MISSING
+        return has_path(self.editor.base, path)
 
     def opted(self, option: str) -> bool:
         """Whether the user asked for the opt-in rewrite `option`."""

@@ -84,7 +84,7 @@ def change_for_key(path: tuple) -> str | None:
 
 @cache
 def _old_keys() -> tuple[tuple[tuple[str, ...], str], ...]:
-    return tuple((tuple(key.split(".")), change.id) for change in all_changes() for key in change.old_keys)
+    return tuple((split_dotted(key), change.id) for change in all_changes() for key in change.old_keys)
 
 
 def change_migrating(path: tuple | str) -> str | None:

@@ -115,8 +115,8 @@ def _secret_findings(ctx: ChangeContext) -> None:
             continue
         value = ctx.get(path)
         name = f"`{format_path(path)}`"
+        providers = path[-1] == "providers"  # SSO's provider list: not required by the chart
         if not ctx.has(path):
-            providers = path[-1] == "providers"
             ctx.finding(
                 "secret-default-removed",
                 "warning" if providers else "critical",
@@ -126,7 +126,6 @@ def _secret_findings(ctx: ChangeContext) -> None:
                 + (": no one can sign in through SSO." if providers else ". Set it."),
             )
         elif value is None or value == "" or value == []:
-            providers = path[-1] == "providers"
             ctx.finding(
                 "secret-empty",
                 "warning" if providers else "critical",

@@ -10,10 +10,7 @@
 
 from __future__ import annotations
 
-import io
-import re
 import statistics
-import tarfile
 import threading
 import time
 import urllib.request
@@ -22,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from migrator.chart import packages
+from tests.samples import relabelled_package
 from webui import analysis
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -36,21 +34,14 @@ HANG = (
 pytestmark = pytest.mark.browser
 
 
-def hostile_package(version: str = "0.48.3") -> bytes:
-    """A copy of the newest shipped package, relabelled, with one template that never finishes."""
-    shipped = io.BytesIO(packages.shipped(packages.newest_version()).data)
-    out = io.BytesIO()
-    with tarfile.open(fileobj=shipped, mode="r:gz") as source, tarfile.open(fileobj=out, mode="w:gz") as dest:
-        for member in source.getmembers():
-            data = source.extractfile(member).read() if member.isfile() else None
-            if member.name == "adaptive/Chart.yaml":
-                data = re.sub(rb"(?m)^version:.*$", f"version: {version}".encode(), data)
-                member.size = len(data)
-            dest.addfile(member, io.BytesIO(data) if data is not None else None)
-        info = tarfile.TarInfo("adaptive/templates/never-ends.yaml")
-        info.size = len(HANG.encode())
-        dest.addfile(info, io.BytesIO(HANG.encode()))
-    return out.getvalue()
+# A version no shipped package has: one patch above the newest.
+_NEWEST = packages.newest_version().split(".")
+HOSTILE_PACKAGE_VERSION = ".".join([*_NEWEST[:2], str(int(_NEWEST[2]) + 1)])
+
+
+def hostile_package() -> bytes:
+    """The newest package relabelled, with one template that never finishes."""
+    return relabelled_package(HOSTILE_PACKAGE_VERSION, HANG, "never-ends.yaml")
 
 
 def payload(name: str, data: bytes, mime: str = "application/x-yaml") -> dict:
@@ -95,8 +86,11 @@ def test_a_hostile_chart_costs_one_session_and_never_the_server(session_on, limi
     ordinary.page.locator(".st-key-up_done").wait_for(timeout=60_000)
     ordinary.idle()
     hostile.page.get_by_text("Upgrade to a chart package of your own").click()
-    hostile.upload(payload("adaptive-0.48.3.tgz", hostile_package(), "application/gzip"), key="up_chart")
-    hostile.page.get_by_text("Target: chart 0.48.3").wait_for(timeout=60_000)
+    hostile.upload(
+        payload(f"adaptive-{HOSTILE_PACKAGE_VERSION}.tgz", hostile_package(), "application/gzip"),
+        key="up_chart",
+    )
+    hostile.page.get_by_text(f"Target: chart {HOSTILE_PACKAGE_VERSION}").wait_for(timeout=60_000)
     hostile.idle()
     with HealthProbe(limited_server.url) as probe:
         started = time.perf_counter()

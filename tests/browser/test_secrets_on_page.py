@@ -4,75 +4,11 @@ the values under `secrets:` that are not secrets (the database host, a bucket UR
 
 from __future__ import annotations
 
-import textwrap
-
 import pytest
 
-pytestmark = pytest.mark.browser
+from tests.samples import PLANTED, PLANTED_VALUES, VISIBLE
 
-PLANTED = {
-    "URL password with a quote": "antURLpass",
-    "Sentry DSN key": "plantDSNkey0123456789",
-    "env-list token": "plantAPItokenValue",
-    "TLS private key": "MIIplantTLSprivatekey",
-    "secrets.db.password": "plantDBpassword",
-}
-VISIBLE = {"database host": "db-host-visible.internal", "bucket URL": "s3://bucket-visible/registry"}
-PLANTED_VALUES = textwrap.dedent(
-    """\
-    controlPlane:
-      rootUrl: https://adaptive.example.com
-    minio:
-      extraEnvVars:
-        - name: REDIS_URL
-          value: "redis://app:pl'antURLpass@redis.internal:6379/0"
-        - name: SENTRY_DSN
-          value: "https://plantDSNkey0123456789@o1.ingest.sentry.io/42"
-        - name: API_TOKEN
-          value: "plantAPItokenValue"
-    harmony:
-      computePools:
-        - name: gpu
-          replicas: 1
-    extraObjects:
-      - apiVersion: v1
-        kind: Secret
-        metadata:
-          name: extra-tls
-        type: kubernetes.io/tls
-        stringData:
-          tls.crt: |
-            -----BEGIN CERTIFICATE-----
-            MIIcertificatePublicPart
-            -----END CERTIFICATE-----
-          tls.key: |
-            -----BEGIN PRIVATE KEY-----
-            MIIplantTLSprivatekey
-            -----END PRIVATE KEY-----
-    secrets:
-      db:
-        username: app
-        password: "plantDBpassword"
-        host: db-host-visible.internal:5432
-        database: adaptive
-      modelRegistryUrl: s3://bucket-visible/registry
-      sharedDirectoryUrl: s3://bucket-visible/shared
-      cookiesSecret: plantCookieSecretValue
-      auth:
-        internalJwtPrivateKeyV4Base64: plantJwtKeyValue
-        oidc:
-          providers:
-            - key: google
-              name: Google
-              issuer_url: https://accounts.google.com
-              client_id: plant-client-id
-              client_secret: plantClientSecret
-              scopes: [email, profile]
-              pkce: true
-              allow_sign_up: true
-              require_email_verified: true
-    """
-).encode()
+pytestmark = pytest.mark.browser
 
 
 def open_everything(session) -> int:
