@@ -24,6 +24,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 import migrator
+from migrator.changes.change import GUIDE_URL
 from migrator.chart import packages
 from migrator.errors import InputError
 from migrator.report.model import ChartFit, Detection, Finding, Report
@@ -194,7 +195,7 @@ def test_legacy_upload_verdict_checklist_cluster_cards_diff_pools_downloads():
     ]
     assert "--reuse-values" in unescape(text)
     # The guide's section of each change that applies.
-    assert f"{verdict.GUIDE_URL}#017x-to-0180" in text and f"{verdict.GUIDE_URL}#024x-to-0250" in text
+    assert f"{GUIDE_URL}#017x-to-0180" in text and f"{GUIDE_URL}#024x-to-0250" in text
     # One card per applied change, with what was done and what is left by hand.
     applying = [c for c in expected.changes if c.status != "not-needed"]
     assert text.count("**What the assistant did**") == len(applying)

@@ -31,8 +31,6 @@ from migrator.report.codes import Code  # noqa: E402
 CODES = all_codes()
 
 README = ROOT / "README.md"
-# The chart's upgrade guide (the same address as the web app's links, webui/verdict.py).
-GUIDE_URL = "https://github.com/adaptive-ml/adaptive-helm-chart/blob/main/charts/adaptive/UPGRADE.md"
 SECTIONS = ("changes", "codes")
 
 
@@ -56,10 +54,10 @@ def _version(change: BreakingChange) -> str:
 
 
 def _guide(change: BreakingChange) -> str:
-    if change.guide_section is None:
+    if change.guide_link is None:
         return "not in the guide"
-    anchor, words = change.guide_section
-    return f"[{_cell(words)}]({GUIDE_URL}{anchor})"
+    words, url = change.guide_link
+    return f"[{_cell(words)}]({url})"
 
 
 def changes_section() -> str:

@@ -16,7 +16,6 @@ from migrator.report.model import KEYS_OUTSIDE_THE_FILE, Finding, Report, pool_i
 from webui import files
 from webui.text import SEVERITY_ICON, SEVERITY_RANK, code_text, md, md_rich, status_label, table
 
-GUIDE_URL = "https://github.com/adaptive-ml/adaptive-helm-chart/blob/main/charts/adaptive/UPGRADE.md"
 NAME_CODES = frozenset({"invalid-name", "name-collision"})
 NAME_PATHS = frozenset(KEYS_OUTSIDE_THE_FILE)
 MAX_STEPS_SHOWN = 10
@@ -262,10 +261,9 @@ def guide_links(report: Report) -> list[tuple[str, str]]:
     """(label, url) of the guide's section on each change that applies (from the registry)."""
     out = []
     for change in report.changes:
-        section = get_change(change.id).guide_section
-        if section and change.status != "not-needed":
-            anchor, words = section
-            out.append((words, GUIDE_URL + anchor))
+        link = get_change(change.id).guide_link
+        if link and change.status != "not-needed":
+            out.append(link)
     return out
 
 

@@ -10,6 +10,9 @@ from migrator.report.codes import Code
 from migrator.versions import Version
 from migrator.yaml.paths import has_path
 
+# The chart's upgrade guide; a change's `guide_section` is an anchor in it.
+GUIDE_URL = "https://github.com/adaptive-ml/adaptive-helm-chart/blob/main/charts/adaptive/UPGRADE.md"
+
 
 @dataclass(frozen=True)
 class BreakingChange:
@@ -41,6 +44,14 @@ class BreakingChange:
     # The finding codes only this change emits, with their severities and meaning (the codes every
     # change can emit are in migrator/report/codes.py).
     codes: tuple[Code, ...] = ()
+
+    @property
+    def guide_link(self) -> tuple[str, str] | None:
+        """(the section's heading, its address) in the chart's upgrade guide; None if it has none."""
+        if self.guide_section is None:
+            return None
+        anchor, words = self.guide_section
+        return words, GUIDE_URL + anchor
 
     @property
     def parsed_version(self) -> Version:
