@@ -7,6 +7,7 @@ parsed; `views` calls it once per analysis.
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right, insort
 from collections.abc import Callable
 from typing import Any
 
@@ -151,28 +152,62 @@ def _under(path: str, prefix: str) -> bool:
     return path == prefix or path.startswith(prefix + ".") or path.startswith(prefix + "[")
 
 
+def _under_count(paths: list[str], prefix: str) -> int:
+    """How many of the sorted `paths` are `prefix` or under it (`_under`), by bisection: the
+    paths under it are the two runs starting with `prefix.` and `prefix[`."""
+    n = bisect_right(paths, prefix) - bisect_left(paths, prefix)
+    for sep, after_sep in ((".", "/"), ("[", "\\")):
+        n += bisect_left(paths, prefix + after_sep) - bisect_left(paths, prefix + sep)
+    return n
+
+
+def _under_slices(moves: list[tuple[str, str]], prefix: str) -> list[slice]:
+    """The runs of the moves (sorted by source) whose source is `prefix` or under it."""
+    sources = [m[0] for m in moves]
+    out = [slice(bisect_left(sources, prefix), bisect_right(sources, prefix))]
+    for sep, after_sep in ((".", "/"), ("[", "\\")):
+        out.append(slice(bisect_left(sources, prefix + sep), bisect_left(sources, prefix + after_sep)))
+    return [s for s in out if s.start < s.stop]
+
+
 def _collapse_moves(
     leaf_moves: list[tuple[str, str]], before: dict[str, Any], after: dict[str, Any]
 ) -> list[tuple[str, str]]:
-    """Report `a.b.* -> c.d.*` once as `a.b -> c.d` when every leaf moved that way."""
+    """Report `a.b.* -> c.d.*` once as `a.b -> c.d` when every leaf moved that way.
+
+    The candidates are tried in order; the paths under a prefix are found by bisection in
+    sorted lists, and a (parent, target) pair that failed is not tried again (a collapse
+    elsewhere cannot make it succeed), so the work stays near-linear in the number of moves.
+    """
     moves = sorted(leaf_moves)
-    changed = True
-    while changed:
-        changed = False
-        for src, dst in moves:
-            sp, sl = _split_path(src)
-            dp, dl = _split_path(dst)
-            if not sp or not dp or sl != dl:
-                continue
-            group = [(s, d) for s, d in moves if _under(s, sp)]
-            ok = all(d.startswith(dp) and s[len(sp) :] == d[len(dp) :] for s, d in group)
-            # Every leaf under the source must have moved, and nothing else may
-            # live under the target (else it is not the same mapping).
-            ok = ok and all(not _under(p, sp) for p in after)
-            ok = ok and {s for s, _ in group} == {p for p in before if _under(p, sp)}
-            ok = ok and {d for _, d in group} == {p for p in after if _under(p, dp)}
-            if ok:
-                moves = sorted([m for m in moves if m not in group] + [(sp, dp)])
-                changed = True
-                break
+    before_paths, after_paths = sorted(before), sorted(after)
+    collapsed: list[str] = []  # the sources of the moves made by collapsing, sorted
+    failed: set[tuple[str, str]] = set()
+    i = 0
+    while i < len(moves):
+        src, dst = moves[i]
+        i += 1
+        sp, sl = _split_path(src)
+        dp, dl = _split_path(dst)
+        if not sp or not dp or sl != dl or (sp, dp) in failed:
+            continue
+        slices = _under_slices(moves, sp)
+        group = [m for run in slices for m in moves[run]]
+        # A collapsed move under `sp` is no leaf of `before`: the group cannot be all of its leaves.
+        ok = _under_count(collapsed, sp) == 0
+        ok = ok and all(d.startswith(dp) and s[len(sp) :] == d[len(dp) :] for s, d in group)
+        # Every leaf under the source must have moved, and nothing else may
+        # live under the target (else it is not the same mapping).
+        ok = ok and _under_count(after_paths, sp) == 0
+        ok = ok and len(group) == _under_count(before_paths, sp)
+        ok = ok and len(group) == _under_count(after_paths, dp)
+        if not ok:
+            failed.add((sp, dp))
+            continue
+        for run in reversed(slices):
+            del moves[run]
+        at = bisect_left(moves, (sp, dp))
+        moves.insert(at, (sp, dp))
+        insort(collapsed, sp)
+        i = at  # the entries before it failed and still fail; go on from the new one
     return moves
